@@ -1,0 +1,71 @@
+/**
+ * Provenance annotations: every conditional directive a patch introduces gets
+ * `/* pvpatch: SUBSYS/NAME *\/` appended, so whoever reads the tree sees which patch put it there.
+ */
+
+const CONDITIONAL_RE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/;
+const ANNOTATION_RE = /[ \t]*\/\* pvpatch: ([A-Za-z0-9_][A-Za-z0-9._+/-]*) \*\/(?=\r?$)/;
+
+/** The label of a series entry in annotations: the name without ".patch". */
+export function patchLabel(seriesName: string): string {
+  return seriesName.replace(/\.(patch|diff)$/, '');
+}
+
+/** Is this line (without its ending) a conditional directive? */
+export function isConditionalDirective(line: string): boolean {
+  return CONDITIONAL_RE.test(line);
+}
+
+/** Split text into lines that keep their endings ("\n" or "\r\n"); the last may have none. */
+export function splitLinesKeepEnds(text: string): string[] {
+  if (text === '') return [];
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) {
+      if (start < text.length) out.push(text.slice(start));
+      return out;
+    }
+    out.push(text.slice(start, nl + 1));
+    start = nl + 1;
+  }
+}
+
+function splitEnding(line: string): [string, string] {
+  if (line.endsWith('\r\n')) return [line.slice(0, -2), '\r\n'];
+  if (line.endsWith('\n')) return [line.slice(0, -1), '\n'];
+  return [line, ''];
+}
+
+/**
+ * Annotate the directive lines whose origin is a patch. `origins[i]` is the series name of the
+ * patch that introduced line i, or null for upstream lines. Lines continued with a backslash
+ * are left alone (a comment there would join the next line); existing annotations are replaced.
+ */
+export function annotateLines(lines: readonly string[], origins: readonly (string | null)[]): string[] {
+  return lines.map((line, i) => {
+    const origin = origins[i];
+    if (!origin) return line;
+    const [body, ending] = splitEnding(line);
+    if (!isConditionalDirective(body) || body.endsWith('\\')) return line;
+    const bare = body.replace(ANNOTATION_RE, '');
+    return `${bare} /* pvpatch: ${patchLabel(origin)} */${ending}`;
+  });
+}
+
+/** The patch label an annotated directive line carries, if any. */
+export function annotationOf(line: string): string | undefined {
+  const [body] = splitEnding(line);
+  return ANNOTATION_RE.exec(body)?.[1];
+}
+
+/** Remove pvpatch annotations from every directive line (the inverse of annotateLines). */
+export function stripAnnotations(text: string): string {
+  return splitLinesKeepEnds(text)
+    .map((line) => {
+      const [body, ending] = splitEnding(line);
+      return isConditionalDirective(body) ? body.replace(ANNOTATION_RE, '') + ending : line;
+    })
+    .join('');
+}

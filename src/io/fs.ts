@@ -1,0 +1,217 @@
+// Filesystem access for the shell: UTF-8-checked reads, atomic writes, safe paths inside a tree.
+import { promises as fsp, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InputError, IoError } from '../core/errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function describeErrno(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e && e.code === 'ENOENT') return 'no such file or directory';
+  if (e && e.code === 'EACCES') return 'permission denied';
+  if (e && e.code === 'EISDIR') return 'is a directory';
+  return e && e.message ? e.message : String(err);
+}
+
+/** Decode bytes as UTF-8; a non-UTF-8 file is an InputError naming the file and the line of the first bad byte. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    // Find the first invalid sequence to report its line.
+    let line = 1;
+    let i = 0;
+    while (i < bytes.length) {
+      const b = bytes[i] as number;
+      let n = 0;
+      if (b < 0x80) n = 1;
+      else if (b >= 0xc2 && b <= 0xdf) n = 2;
+      else if (b >= 0xe0 && b <= 0xef) n = 3;
+      else if (b >= 0xf0 && b <= 0xf4) n = 4;
+      let ok = n > 0 && i + n <= bytes.length;
+      for (let k = 1; ok && k < n; k++) ok = ((bytes[i + k] as number) & 0xc0) === 0x80;
+      if (ok && n > 1) {
+        try { utf8.decode(bytes.subarray(i, i + n)); } catch { ok = false; }
+      }
+      if (!ok) break;
+      if (b === 10) line++;
+      i += n;
+    }
+    throw new InputError(`not valid UTF-8 (byte 0x${(bytes[i] ?? 0).toString(16).padStart(2, '0')} at offset ${i}); pvpatch only handles UTF-8 text`, { file, line });
+  }
+}
+
+/** Read a UTF-8 text file; missing → IoError naming it. `display` is the path shown in messages. */
+export async function readText(file: string, display = file): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (err) {
+    throw new IoError(`cannot read: ${describeErrno(err)}`, { file: display }, err);
+  }
+  return decodeUtf8(bytes, display);
+}
+
+/** Read a text file, or undefined when it does not exist. */
+export async function readTextIfExists(file: string, display = file): Promise<string | undefined> {
+  try {
+    await fsp.access(file, fsc.F_OK);
+  } catch {
+    return undefined;
+  }
+  return readText(file, display);
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tempName(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Write a file atomically: temp file in the same directory, fsync, rename over the target,
+ * then fsync the directory. A crash leaves either the old or the new content, never a mix.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempName(target);
+  const fh = await fsp.open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fsp.rename(tmp, target);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw new IoError(`cannot write: ${describeErrno(err)}`, { file: target }, err);
+  }
+  await syncDir(path.dirname(target));
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const dh = await fsp.open(dir, 'r');
+    try { await dh.sync(); } finally { await dh.close(); }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
+}
+
+/**
+ * Resolve a tree-relative path (from a patch, a tarball, a drop) inside `root`, refusing
+ * absolute paths, `..` components, NUL bytes and backslashes — the path-traversal classes of
+ * GNU patch CVE-2010-4651 / CVE-2019-13636.
+ */
+export function resolveInside(root: string, rel: string, where?: { file: string; line?: number }): string {
+  const bad = (why: string): never => {
+    throw new InputError(`refusing path "${rel}": ${why}`, where);
+  };
+  if (rel === '' ) bad('empty path');
+  if (rel.includes('\0')) bad('contains a NUL byte');
+  if (rel.includes('\\')) bad('contains a backslash');
+  if (path.isAbsolute(rel) || rel.startsWith('/')) bad('absolute path');
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '..')) bad('leaves the tree (..)');
+  const full = path.resolve(root, rel);
+  const relBack = path.relative(root, full);
+  if (relBack.startsWith('..') || path.isAbsolute(relBack)) bad('leaves the tree');
+  return full;
+}
+
+/**
+ * Fail when any existing component of `rel` under `root` is a symlink: pvpatch never follows
+ * a symlink out of (or within) a tree it reads or writes (GNU patch CVE-2015-1196 class).
+ */
+export async function assertNoSymlinks(root: string, rel: string, display: string): Promise<void> {
+  const parts = rel.split('/');
+  let cur = root;
+  for (const part of parts) {
+    cur = path.join(cur, part);
+    let st;
+    try {
+      st = await fsp.lstat(cur);
+    } catch {
+      return; // does not exist yet: nothing to follow
+    }
+    if (st.isSymbolicLink()) {
+      throw new InputError(`refusing to follow the symlink ${path.relative(root, cur)} (in ${display})`, { file: display });
+    }
+  }
+}
+
+/** Every regular file under `dir`, as sorted '/'-separated relative paths; symlinks are an error. */
+export async function listTree(dir: string, options: { skip?: (rel: string) => boolean } = {}): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    const abs = rel ? path.join(dir, rel) : dir;
+    const entries = await fsp.readdir(abs, { withFileTypes: true });
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (options.skip?.(r)) continue;
+      if (e.isSymbolicLink()) {
+        throw new InputError(`refusing the symlink ${r}: trees handled by pvpatch must not contain symlinks`, { file: path.join(dir, r) });
+      }
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push(r);
+    }
+  }
+  await walk('');
+  return out.sort();
+}
+
+/**
+ * Replace directory `target` by a fully written new one: write everything into a temp sibling,
+ * then swap (rename old away, rename new in, remove old). Readers see the old or the new tree.
+ */
+export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  const parent = path.dirname(target);
+  await fsp.mkdir(parent, { recursive: true });
+  const tmp = path.join(parent, `.${path.basename(target)}.pvpatch-new-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(tmp);
+  try {
+    await fill(tmp);
+  } catch (err) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const old = path.join(parent, `.${path.basename(target)}.pvpatch-old-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let hadOld = false;
+  try {
+    await fsp.rename(target, old);
+    hadOld = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw new IoError(`cannot replace: ${describeErrno(err)}`, { file: target }, err);
+    }
+  }
+  await fsp.rename(tmp, target);
+  await syncDir(parent);
+  if (hadOld) await fsp.rm(old, { recursive: true, force: true });
+}
+
+/** Remove leftovers of interrupted atomic writes (temp siblings) in `dir`. */
+export async function cleanTempSiblings(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    entries
+      .filter((n) => /\.pvpatch-(tmp|new|old)-\d+-[0-9a-f]+$/.test(n))
+      .map((n) => fsp.rm(path.join(dir, n), { recursive: true, force: true })),
+  );
+}

@@ -1,0 +1,97 @@
+// Loading a workspace: kernels.json, upstream/drops.json, patches/series and the patch files.
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { ConfigError, InputError } from '../core/errors.js';
+import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
+import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
+import { parseSeries, type SeriesEntry } from '../core/series.js';
+import { exists, readText, readTextIfExists, resolveInside } from './fs.js';
+
+export interface Workspace {
+  root: string;
+  kernelsFile: string;
+  config: KernelsConfig;
+  drops: DropsFile;
+  series: SeriesEntry[];
+}
+
+export const KERNELS_JSON = 'kernels.json';
+export const DROPS_JSON = 'upstream/drops.json';
+export const SERIES = 'patches/series';
+
+/** The workspace root: `explicit` if given (must hold kernels.json), else the nearest ancestor of cwd that has one. */
+export async function findWorkspaceRoot(explicit: string | undefined, cwd = process.cwd()): Promise<string> {
+  if (explicit) {
+    const root = path.resolve(cwd, explicit);
+    if (!(await exists(path.join(root, KERNELS_JSON)))) {
+      throw new InputError(`${root} is not a pvpatch workspace (no kernels.json); run "pvpatch init" there first`);
+    }
+    return root;
+  }
+  let dir = path.resolve(cwd);
+  for (;;) {
+    if (await exists(path.join(dir, KERNELS_JSON))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new InputError(`no pvpatch workspace here (no kernels.json in ${cwd} or above); run "pvpatch init" or pass -C DIR`);
+}
+
+/** Load and validate the workspace's config files (not the patches themselves). */
+export async function loadWorkspace(root: string): Promise<Workspace> {
+  const kernelsFile = path.join(root, KERNELS_JSON);
+  const config = parseKernelsConfig(await readText(kernelsFile, KERNELS_JSON), KERNELS_JSON);
+  const dropsText = await readTextIfExists(path.join(root, DROPS_JSON), DROPS_JSON);
+  const drops: DropsFile = dropsText === undefined ? { paths: [], current: '', drops: [] } : parseDropsFile(dropsText, DROPS_JSON);
+  const seriesText = await readTextIfExists(path.join(root, SERIES), SERIES);
+  const series = seriesText === undefined ? [] : parseSeries(seriesText, SERIES);
+  return { root, kernelsFile, config, drops, series };
+}
+
+/** The drop named `version` (default: the current one), or an InputError listing the drops. */
+export function selectDrop(ws: Workspace, version?: string): Drop {
+  if (ws.drops.drops.length === 0) {
+    throw new InputError('the workspace has no upstream drop yet; import one with "pvpatch upstream import DIR --version V"');
+  }
+  const want = version ?? ws.drops.current;
+  const d = ws.drops.drops.find((x) => x.version === want);
+  if (!d) throw new InputError(`unknown drop "${want}" (drops: ${ws.drops.drops.map((x) => x.version).join(', ')})`);
+  return d;
+}
+
+export function dropDir(ws: Workspace, version: string): string {
+  return path.join(ws.root, 'upstream', version);
+}
+
+/** Read the text of every patch in the series; a missing file names the series line. */
+export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const patchesDir = path.join(ws.root, 'patches');
+  await Promise.all(
+    entries.map(async (e) => {
+      const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
+      const text = await readTextIfExists(file, `patches/${e.name}`);
+      if (text === undefined) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
+      out.set(e.name, text);
+    }),
+  );
+  return out;
+}
+
+/** Read every file of a drop (as listed in drops.json) into memory, checking its sha256 lazily is the caller's job. */
+export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<string, string>> {
+  const dir = dropDir(ws, drop.version);
+  const files = new Map<string, string>();
+  const names = Object.keys(drop.files).sort();
+  await Promise.all(
+    names.map(async (rel) => {
+      const full = resolveInside(dir, rel, { file: DROPS_JSON });
+      const st = await fsp.lstat(full).catch(() => undefined);
+      if (!st) throw new ConfigError(`drop ${drop.version} lists ${rel} but upstream/${drop.version}/${rel} is missing`, { file: DROPS_JSON });
+      if (st.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}/${rel}`, { file: DROPS_JSON });
+      files.set(rel, await readText(full, `upstream/${drop.version}/${rel}`));
+    }),
+  );
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
