@@ -68,7 +68,7 @@ export function detailRows(item: ReviewItem, layout: DetailLayout): DetailRow[] 
   }
   if (item.upstreamChange !== undefined && item.upstreamChange.length > 0) {
     rows.push({ kind: 'blank' }, { kind: 'heading', text: CHANGE_TITLE });
-    for (const text of item.upstreamChange) rows.push({ kind: 'change', text: expandTabs(text) });
+    for (const text of item.upstreamChange) rows.push({ kind: 'change', text: expandDiffLine(text) });
   }
   return rows;
 }
@@ -102,6 +102,11 @@ export function windowStart(total: number, selected: number, viewport: number): 
   if (total <= viewport || selected < 0) return 0;
   const centred = selected - Math.floor(viewport / 2);
   return Math.min(Math.max(0, centred), total - viewport);
+}
+
+/** Expands tabs after a diff line's prefix, so the code lines up with the sides above. */
+export function expandDiffLine(text: string): string {
+  return /^[ +-]/.test(text) ? text.charAt(0) + expandTabs(text.slice(1)) : expandTabs(text);
 }
 
 /** Replaces tabs with spaces up to the next TAB_WIDTH stop (ink measures tabs as one column). */

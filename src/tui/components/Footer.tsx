@@ -1,6 +1,8 @@
 import { Box, Text } from 'ink';
-import { bindingsFor } from '../keymap.js';
+import { bindingsFor, type Command } from '../keymap.js';
 import type { Message, Screen, StatusCounts, StatusFilter } from '../review-state.js';
+
+const PINNED = new Set<Command>(['help', 'quit']);
 
 export interface FooterProps {
   counts: StatusCounts;
@@ -18,7 +20,10 @@ export function Footer(props: FooterProps) {
   const filters: string[] = [];
   if (props.subsystemFilter !== null) filters.push(`subsystem=${props.subsystemFilter}`);
   if (props.statusFilter !== 'all') filters.push(`status=${props.statusFilter}`);
-  const hints = bindingsFor(props.screen)
+  // Help and quit come first so a narrow terminal never cuts them off.
+  const bindings = bindingsFor(props.screen);
+  const pinned = bindings.filter((binding) => PINNED.has(binding.command));
+  const hints = [...pinned, ...bindings.filter((binding) => !PINNED.has(binding.command))]
     .flatMap((binding) => (binding.hint === undefined ? [] : [binding.hint]))
     .join('  ');
   return (

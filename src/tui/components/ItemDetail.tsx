@@ -25,6 +25,12 @@ function describeDecision(decision: Decision | undefined): string {
   return decision.take === 'lines' ? ` (edited, ${decision.lines.length} lines)` : ` (${decision.take})`;
 }
 
+/** The guard's own `#if` is printed in full just above, so its branch is shown as plain `#if`. */
+function branchLabel(branch: string, condition: string | undefined): string {
+  const compact = branch.replace(/\s+/g, ' ').trim();
+  return condition !== undefined && compact === `#if ${condition.replace(/\s+/g, ' ').trim()}` ? '#if' : branch;
+}
+
 function changeColor(text: string): string | undefined {
   if (text.startsWith('+')) return 'green';
   if (text.startsWith('-')) return 'red';
@@ -68,7 +74,8 @@ export function ItemDetail({ item, width, height, scroll }: ItemDetailProps) {
       {(item.branches ?? []).map((branch, i) => (
         <Text key={`b${i}`} wrap="truncate-end">
           {'  '}
-          <Text color="magenta">{branch.branch}</Text> → {branch.kernels.length > 0 ? branch.kernels.join(', ') : 'no kernel'}
+          <Text color="magenta">{branchLabel(branch.branch, item.condition)}</Text> →{' '}
+          {branch.kernels.length > 0 ? branch.kernels.join(', ') : 'no kernel'}
         </Text>
       ))}
       {shown.map((row, i) => (

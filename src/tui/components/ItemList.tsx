@@ -31,6 +31,7 @@ export function ItemList(props: ItemListProps) {
   const viewport = listViewportRows(props.height);
   const start = windowStart(rows.length, selectedRow, viewport);
   const shown = rows.slice(start, start + viewport);
+  const patchWidth = Math.max(0, ...props.groups.flatMap((group) => group.items.map((item) => item.patch.length)));
   return (
     <Box flexDirection="column" width={props.width}>
       <Text bold wrap="truncate-end">
@@ -43,19 +44,27 @@ export function ItemList(props: ItemListProps) {
             {row.group.subsystem} <Text dimColor>({groupSummary(row.group)})</Text>
           </Text>
         ) : (
-          <ItemRow key={row.item.id} item={row.item} selected={row.item.id === props.selectedId} />
+          <ItemRow key={row.item.id} item={row.item} selected={row.item.id === props.selectedId} patchWidth={patchWidth} />
         ),
       )}
     </Box>
   );
 }
 
-function ItemRow({ item, selected }: { item: ReviewItem; selected: boolean }) {
+function statusText(item: ReviewItem): string {
+  if (item.decision === undefined || item.status === 'dropped' || item.status === 'reviewed') return item.status;
+  return `${item.status} (${item.decision.take})`;
+}
+
+/** Width of the status column: the longest is "resolved (upstream)". */
+const STATUS_WIDTH = 19;
+
+function ItemRow({ item, selected, patchWidth }: { item: ReviewItem; selected: boolean; patchWidth: number }) {
   return (
     <Text wrap="truncate-end" inverse={selected}>
       {selected ? '▸ ' : '  '}
-      {item.id.padEnd(4)} {item.kind.padEnd(8)} <Text color={STATUS_COLOR[item.status]}>{item.status.padEnd(8)}</Text>{' '}
-      {item.patch}  <Text dimColor>{`${item.file}:${item.line}`}</Text>
+      {item.id.padEnd(4)} {item.kind.padEnd(8)} <Text color={STATUS_COLOR[item.status]}>{statusText(item).padEnd(STATUS_WIDTH)}</Text>{' '}
+      {item.patch.padEnd(patchWidth)}  <Text dimColor>{`${item.file}:${item.line}`}</Text>
     </Text>
   );
 }

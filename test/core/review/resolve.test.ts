@@ -81,8 +81,8 @@ describe('resolvedLines', () => {
   });
 
   it('both is ours then theirs without a condition', () => {
-    const { condition: _unused, ...rest } = elevator;
-    const item: ReviewItem = rest;
+    const item: ReviewItem = { ...elevator };
+    delete item.condition;
     expect(resolvedLines(item, { take: 'both' })).toEqual([...elevator.ours, ...elevator.theirs]);
   });
 
