@@ -10,6 +10,7 @@ export function createProgram(): Command {
     .name('pvpatch')
     .description('Carry curated #if LINUX_VERSION_CODE hunks of out-of-tree drivers across upstream drops and kernels')
     .version(VERSION)
+    .enablePositionalOptions()
     .option('-C, --workspace <dir>', 'the workspace directory (default: the nearest directory with kernels.json)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(`pvpatch: ${str.replace(/^error: /, '')}`) });

@@ -30,7 +30,7 @@ export async function fetchDrop(spec: string, globs: readonly string[], options:
     case 'git':
       return fetchFromGit(spec, globs);
     case 'deb': {
-      const { fetchFromDeb } = await import('./deb-source.js');
+      const { fetchFromDeb } = await import('./deb.js');
       return fetchFromDeb(spec, globs, options.onProgress);
     }
   }

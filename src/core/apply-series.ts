@@ -1,0 +1,123 @@
+import { CheckFailed } from './errors.js';
+import type { SeriesEntry } from './series.js';
+import { parsePatch } from './patch/parse.js';
+import { applyFilePatch } from './patch/apply.js';
+import type { FilePatch, Hunk } from './patch/model.js';
+import { carryOrigins } from './origins.js';
+import { splitLinesKeepEnds } from './annotate.js';
+
+export interface SeriesPatch {
+  entry: SeriesEntry;
+  text: string;
+}
+
+export type HunkStatus = 'exact' | 'offset' | 'fuzz';
+
+export interface HunkOutcome {
+  patch: string;
+  file: string;
+  /** 1-based hunk number within the file's diff, as GNU patch counts them. */
+  hunk: number;
+  header: string;
+  status: HunkStatus;
+  offset: number;
+  fuzz: number;
+  /** 1-based line in the result where the hunk landed. */
+  line: number;
+}
+
+export interface ApplyFailure {
+  patch: string;
+  file: string;
+  hunk: number;
+  header: string;
+  reason: string;
+  closest?: { line: number; matchingLines: number; ofLines: number };
+}
+
+export type SeriesResult =
+  | { ok: true; files: Map<string, string>; origins: Map<string, (string | null)[]>; hunks: HunkOutcome[]; applied: string[] }
+  | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[]; files: Map<string, string> };
+
+export function hunkHeader(h: Hunk): string {
+  const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
+  return `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@${h.section ? ` ${h.section.trim()}` : ''}`;
+}
+
+function targetPath(fp: FilePatch): string {
+  return (fp.newPath ?? fp.oldPath) as string;
+}
+
+/** The failure as a one-paragraph message (patch, hunk header, file, closest place). */
+export function describeFailure(f: ApplyFailure): string {
+  let s = `hunk #${f.hunk} (${f.header}) of ${f.patch} does not apply to ${f.file}: ${f.reason}`;
+  if (f.closest) s += `; closest match at line ${f.closest.line} (${f.closest.matchingLines} of ${f.closest.ofLines} lines match)`;
+  return s;
+}
+
+/**
+ * Apply the series, in order, to the drop's files (path → text). Every hunk is placed exact,
+ * then by offset, then with fuzz (up to `maxFuzz` context lines dropped, as GNU patch); the first
+ * hunk that cannot be placed stops the run and is returned as a failure (nothing is written by
+ * this pure function; the caller writes only a complete result). Patch texts that do not parse
+ * throw PatchParseError naming patches/NAME:line. Origins record which patch added each line.
+ */
+export function applySeries(
+  drop: ReadonlyMap<string, string>,
+  patches: readonly SeriesPatch[],
+  opts: { maxFuzz?: number; trackOrigins?: boolean } = {},
+): SeriesResult {
+  const files = new Map(drop);
+  const origins = new Map<string, (string | null)[]>();
+  const track = opts.trackOrigins ?? true;
+  const hunks: HunkOutcome[] = [];
+  const applied: string[] = [];
+  for (const { entry, text } of patches) {
+    const parsed = parsePatch(text, `patches/${entry.name}`);
+    for (const fp of parsed.files) {
+      const file = targetPath(fp);
+      const source = fp.oldPath === null ? null : (files.get(fp.oldPath) ?? undefined);
+      if (source === undefined) {
+        const first = fp.hunks[0];
+        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: first ? hunkHeader(first) : '', reason: `${fp.oldPath} is not in the tree` }, hunks, applied, files };
+      }
+      if (fp.oldPath === null && files.has(file)) {
+        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '', reason: `the patch creates ${file}, which already exists` }, hunks, applied, files };
+      }
+      const r = applyFilePatch(source, fp, { maxFuzz: opts.maxFuzz ?? 2 });
+      if (!r.ok) {
+        const h = fp.hunks[r.failedHunk];
+        return {
+          ok: false,
+          failure: { patch: entry.name, file, hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined },
+          hunks,
+          applied,
+          files,
+        };
+      }
+      for (const rep of r.hunks) {
+        const h = fp.hunks[rep.index];
+        hunks.push({ patch: entry.name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line });
+      }
+      if (track) {
+        const before = source === null ? [] : splitLinesKeepEnds(source);
+        const after = r.text === null ? [] : splitLinesKeepEnds(r.text);
+        const prev = origins.get(fp.oldPath ?? file) ?? before.map(() => null);
+        origins.delete(fp.oldPath ?? file);
+        if (r.text !== null) origins.set(file, carryOrigins(before, after, prev, entry.name));
+      }
+      if (fp.oldPath !== null && fp.oldPath !== file) files.delete(fp.oldPath);
+      if (r.text === null) files.delete(file);
+      else files.set(file, r.text);
+    }
+    applied.push(entry.name);
+  }
+  return { ok: true, files, origins, hunks, applied };
+}
+
+/** applySeries that throws CheckFailed (exit 1) with the failure's message. */
+export function applySeriesOrThrow(drop: ReadonlyMap<string, string>, patches: readonly SeriesPatch[], opts: { maxFuzz?: number; trackOrigins?: boolean } = {}): Extract<SeriesResult, { ok: true }> {
+  const r = applySeries(drop, patches, opts);
+  if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
+  return r;
+}
