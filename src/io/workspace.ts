@@ -5,7 +5,8 @@ import { ConfigError, InputError } from '../core/errors.js';
 import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
-import { exists, readText, readTextIfExists, resolveInside } from './fs.js';
+import { createHash } from 'node:crypto';
+import { decodeUtf8, exists, readText, readTextIfExists, resolveInside } from './fs.js';
 
 export interface Workspace {
   root: string;
@@ -79,7 +80,7 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
   return out;
 }
 
-/** Read every file of a drop (as listed in drops.json) into memory, checking its sha256 lazily is the caller's job. */
+/** Read every file of a drop (as listed in drops.json) into memory, checking each against its recorded sha256. */
 export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<string, string>> {
   const dir = dropDir(ws, drop.version);
   const files = new Map<string, string>();
@@ -90,7 +91,12 @@ export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<stri
       const st = await fsp.lstat(full).catch(() => undefined);
       if (!st) throw new ConfigError(`drop ${drop.version} lists ${rel} but upstream/${drop.version}/${rel} is missing`, { file: DROPS_JSON });
       if (st.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}/${rel}`, { file: DROPS_JSON });
-      files.set(rel, await readText(full, `upstream/${drop.version}/${rel}`));
+      const bytes = await fsp.readFile(full);
+      const display = `upstream/${drop.version}/${rel}`;
+      if (createHash('sha256').update(bytes).digest('hex') !== drop.files[rel]) {
+        throw new InputError(`${display} differs from the sha256 recorded at import: drops are read-only (re-import it with "pvpatch upstream import … --version ${drop.version} --force")`, { file: display });
+      }
+      files.set(rel, decodeUtf8(bytes, display));
     }),
   );
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
