@@ -1,0 +1,326 @@
+/**
+ * The directive scanner: finds the preprocessor directives of a C file the way cpp's translation
+ * phases 1-4 see them (backslash-newline splices, comments as whitespace, string and character
+ * literals, `#` only at the start of a logical line) and builds the conditional structure.
+ */
+import { CppError } from '../errors.js';
+
+export type ConditionalKind = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'elifdef' | 'elifndef' | 'else' | 'endif';
+export type DirectiveKind = ConditionalKind | 'other';
+
+const CONDITIONALS: ReadonlySet<string> = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
+
+/** One directive: a whole logical line starting with `#` (or `%:`), possibly several physical lines. */
+export interface Directive {
+  kind: DirectiveKind;
+  /** The directive name as written after `#`: "if", "define", "" for a null directive, "123" for a line marker. */
+  name: string;
+  /** First physical line (1-based): where the logical line begins (before any leading comment). */
+  line: number;
+  /** Last physical line (1-based), after backslash-newlines and comments spanning lines. */
+  endLine: number;
+  /** What follows the name: splices removed, each comment character replaced by a space. */
+  text: string;
+  /** 1-based column of `text[0]` on `line` when the directive is one physical line; else undefined. */
+  textColumn: number | undefined;
+  /** Offsets of the name in the source text (`keywordEnd` is past any splice inside the name). */
+  keywordStart: number;
+  keywordEnd: number;
+  /** For conditional directives: the group (index into ScanReport.groups) ... */
+  group?: number;
+  /** ... and the branch it opens (undefined for #endif). */
+  branch?: number;
+}
+
+/** One branch of a conditional group: its directive and the body lines up to the next directive. */
+export interface CondBranch {
+  directive: Directive;
+  /** Body: lines firstLine..lastLine (1-based, inclusive; empty when lastLine < firstLine). */
+  firstLine: number;
+  lastLine: number;
+  /** Groups nested directly in this branch (indices into ScanReport.groups). */
+  children: number[];
+}
+
+/** An #if/#ifdef/#ifndef ... #endif group. */
+export interface CondGroup {
+  /** Position in ScanReport.groups (document order of the opening directive). */
+  index: number;
+  /** The enclosing group and branch, or undefined at top level. */
+  parent: number | undefined;
+  parentBranch: number | undefined;
+  /** 0 at top level. */
+  depth: number;
+  branches: CondBranch[];
+  end: Directive;
+}
+
+export interface ScanReport {
+  file: string;
+  /** The scanned text. */
+  text: string;
+  /** Physical lines with their terminators ("\n", "\r\n", or "" for a last line without one). */
+  lines: string[];
+  /** Offset of each line's first character in `text`. */
+  lineStarts: number[];
+  /** Every directive, in order. */
+  directives: Directive[];
+  /** Every conditional group, in document order (a parent comes before its children). */
+  groups: CondGroup[];
+  /** Top-level groups. */
+  roots: number[];
+}
+
+function isBlank(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r';
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[A-Za-z0-9_$]/.test(c);
+}
+
+/**
+ * Scan `text` for preprocessor directives and build its conditional structure.
+ * Handles backslash-newline anywhere (also "\\ \n" with blanks in between, as gcc does, and
+ * "\\\r\n"), `/* *\/` comments across lines (a directive may follow a comment that started at
+ * the start of its line, and a comment inside a directive extends it over the following lines),
+ * `//` comments, string and character literals (an unterminated one ends at the end of its line,
+ * as in gcc), `#  if` spacing and `%:` digraphs. Only "\n" ends a line; a "\r" before it is kept
+ * in the line's terminator. An unterminated comment runs to the end of the file.
+ * Throws CppError with {file, line} for: a stray #elif/#else/#endif ("#endif without #if"),
+ * "#elif after #else", "#else after #else", an unterminated conditional (the innermost one).
+ * Never throws anything else, whatever the input.
+ */
+export function scanDirectives(text: string, file: string): ScanReport {
+  const n = text.length;
+  const lineStarts: number[] = [];
+  const lines: string[] = [];
+  if (n > 0) {
+    let s = 0;
+    for (;;) {
+      lineStarts.push(s);
+      const nl = text.indexOf('\n', s);
+      if (nl < 0 || nl === n - 1) {
+        lines.push(text.slice(s));
+        break;
+      }
+      lines.push(text.slice(s, nl + 1));
+      s = nl + 1;
+    }
+  }
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+
+  /** Skip backslash-newline splices at `i`: the position of the next real character. */
+  const norm = (i: number): number => {
+    while (text[i] === '\\') {
+      let j = i + 1;
+      while (isBlank(text[j]) && text[j] !== '\r') j++;
+      if (text[j] === '\r' && text[j + 1] === '\n') j += 2;
+      else if (text[j] === '\n') j += 1;
+      else break;
+      i = j;
+    }
+    return i;
+  };
+  /** After a block comment's opening at `i` (just past the star): the position past its end. */
+  const skipBlockComment = (i: number, onChar?: (c: string) => void): number => {
+    while (i < n) {
+      const c = text[i] as string;
+      onChar?.(c);
+      const j = norm(i + 1);
+      if (c === '*' && text[j] === '/') {
+        onChar?.('/');
+        return norm(j + 1);
+      }
+      i = j;
+    }
+    return n;
+  };
+  /** From just past an opening quote at `i`: the position past the literal, or at the newline. */
+  const skipLiteral = (i: number, quote: string, onChar?: (c: string) => void): number => {
+    while (i < n) {
+      const c = text[i] as string;
+      if (c === '\n') return i;
+      onChar?.(c);
+      i = norm(i + 1);
+      if (c === quote) return i;
+      if (c === '\\' && i < n && text[i] !== '\n') {
+        onChar?.(text[i] as string);
+        i = norm(i + 1);
+      }
+    }
+    return n;
+  };
+
+  const directives: Directive[] = [];
+
+  /** A directive whose `#` (or `%:`) is at `i`, on the logical line beginning at `begin`. */
+  const readDirective = (i: number, begin: number): number => {
+    if (text[i] === '%') i = norm(i + 1);
+    i = norm(i + 1);
+    // Blanks and comments between '#' and the name.
+    for (;;) {
+      if (isBlank(text[i])) i = norm(i + 1);
+      else if (text[i] === '/' && text[norm(i + 1)] === '*') i = skipBlockComment(norm(norm(i + 1) + 1));
+      else break;
+    }
+    const keywordStart = i;
+    let name = '';
+    while (isWordChar(text[i])) {
+      name += text[i];
+      i = norm(i + 1);
+    }
+    const keywordEnd = i;
+    const textStart = i;
+    let body = '';
+    const add = (c: string): void => {
+      body += c === '\n' || c === '\r' ? ' ' : c;
+    };
+    const addSpace = (c: string): void => {
+      body += c === '\t' ? '\t' : ' ';
+    };
+    while (i < n && text[i] !== '\n') {
+      const c = text[i] as string;
+      const j = norm(i + 1);
+      if (c === '/' && text[j] === '*') {
+        body += '  ';
+        i = skipBlockComment(norm(j + 1), addSpace);
+      } else if (c === '/' && text[j] === '/') {
+        while (i < n && text[i] !== '\n') i = norm(i + 1);
+      } else if (c === '"' || c === "'") {
+        add(c);
+        i = skipLiteral(j, c, add);
+      } else {
+        add(c);
+        i = j;
+      }
+    }
+    const line = lineOf(begin);
+    const endLine = lineOf(i >= n ? n - 1 : i);
+    directives.push({
+      kind: CONDITIONALS.has(name) ? (name as ConditionalKind) : 'other',
+      name,
+      line,
+      endLine,
+      text: body,
+      textColumn: line === endLine ? textStart - (lineStarts[line - 1] as number) + 1 : undefined,
+      keywordStart,
+      keywordEnd,
+    });
+    return i;
+  };
+
+  let i = norm(0);
+  let lineStart = true;
+  let begin = 0;
+  while (i < n) {
+    const c = text[i] as string;
+    if (c === '\n') {
+      lineStart = true;
+      begin = i + 1;
+      i = norm(i + 1);
+      continue;
+    }
+    if (isBlank(c)) {
+      i = norm(i + 1);
+      continue;
+    }
+    const j = norm(i + 1);
+    if (c === '/' && text[j] === '*') {
+      i = skipBlockComment(norm(j + 1));
+      continue;
+    }
+    if (c === '/' && text[j] === '/') {
+      while (i < n && text[i] !== '\n') i = norm(i + 1);
+      continue;
+    }
+    if (lineStart && (c === '#' || (c === '%' && text[j] === ':'))) {
+      i = readDirective(i, begin);
+      continue;
+    }
+    lineStart = false;
+    i = c === '"' || c === "'" ? skipLiteral(j, c) : j;
+  }
+
+  const { groups, roots } = buildGroups(directives, file);
+  return { file, text, lines, lineStarts, directives, groups, roots };
+}
+
+interface DraftGroup extends Omit<CondGroup, 'end'> {
+  end: Directive | undefined;
+}
+
+function buildGroups(directives: Directive[], file: string): { groups: CondGroup[]; roots: number[] } {
+  const groups: DraftGroup[] = [];
+  const roots: number[] = [];
+  const stack: DraftGroup[] = [];
+  const fail = (message: string, d: Directive): never => {
+    throw new CppError(message, { file, line: d.line });
+  };
+  for (const d of directives) {
+    const top = stack[stack.length - 1];
+    switch (d.kind) {
+      case 'if':
+      case 'ifdef':
+      case 'ifndef': {
+        const parentBranch = top ? top.branches.length - 1 : undefined;
+        const g: DraftGroup = {
+          index: groups.length,
+          parent: top?.index,
+          parentBranch,
+          depth: stack.length,
+          branches: [{ directive: d, firstLine: d.endLine + 1, lastLine: d.endLine, children: [] }],
+          end: undefined,
+        };
+        if (top) top.branches[top.branches.length - 1]?.children.push(g.index);
+        else roots.push(g.index);
+        d.group = g.index;
+        d.branch = 0;
+        groups.push(g);
+        stack.push(g);
+        break;
+      }
+      case 'elif':
+      case 'elifdef':
+      case 'elifndef':
+      case 'else': {
+        if (!top) return fail(`#${d.name} without #if`, d);
+        const last = top.branches[top.branches.length - 1] as CondBranch;
+        if (last.directive.kind === 'else') {
+          return fail(`#${d.name} after #else (the #else is at line ${last.directive.line})`, d);
+        }
+        last.lastLine = d.line - 1;
+        d.group = top.index;
+        d.branch = top.branches.length;
+        top.branches.push({ directive: d, firstLine: d.endLine + 1, lastLine: d.endLine, children: [] });
+        break;
+      }
+      case 'endif': {
+        if (!top) return fail('#endif without #if', d);
+        const last = top.branches[top.branches.length - 1] as CondBranch;
+        last.lastLine = d.line - 1;
+        top.end = d;
+        d.group = top.index;
+        stack.pop();
+        break;
+      }
+      case 'other':
+        break;
+    }
+  }
+  const open = stack[stack.length - 1];
+  if (open) {
+    const d = (open.branches[0] as CondBranch).directive;
+    fail(`unterminated #${d.name}`, d);
+  }
+  return { groups: groups as CondGroup[], roots };
+}
