@@ -148,9 +148,12 @@ export function classifyHeadersDepends(groups: readonly Dependency[][]): Headers
   return out;
 }
 
-/** Turn a package-name glob (`linux-headers-6.1.0-*-amd64`) into an anchored RegExp; `*` stays in one name. */
+/**
+ * Turn a package-name glob into an anchored RegExp. `*` does not match `-`, so that
+ * `linux-headers-6.1.0-*-amd64` takes `-56-amd64` but not the `-56-rt-amd64` or `-56-cloud-amd64` flavours.
+ */
 export function packageGlobToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[a-z0-9.+~-]*').replace(/\?/g, '[a-z0-9.+~-]');
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[a-z0-9.+~]*').replace(/\?/g, '[a-z0-9.+~]');
   return new RegExp(`^${escaped}$`);
 }
 

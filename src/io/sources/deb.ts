@@ -265,7 +265,7 @@ export function findSourceTarball(listing: string): string | undefined {
 /** `tar` arguments that extract the members matching `globs` under `top/` (tar wildcards, `**` -> `*`). */
 export function tarExtractArgs(tarball: string, top: string, globs: readonly string[], outDir: string): string[] {
   const decompress = tarball.endsWith('.xz') ? ['-I', 'xz -T0'] : tarball.endsWith('.bz2') ? ['-j'] : ['-z'];
-  const patterns = globs.map((g) => `${top}/${g.replace(/\*\*\/?/g, '*')}`);
+  const patterns = globs.map((g) => `${top}/${g.replace(/\*\*\/\*?/g, '*').replace(/\*\*/g, '*')}`);
   return [...decompress, '-x', '-f', tarball, '-C', outDir, '--strip-components=1', '--no-same-owner', '--no-same-permissions', '--wildcards', ...patterns];
 }
 
