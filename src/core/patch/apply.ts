@@ -230,7 +230,7 @@ function locate(input: Line[], s: HunkShape, fuzz: number, inOffset: number, fro
   let prefixFuzz = fuzz + s.prefix - context;
   const suffixFuzz = fuzz + s.suffix - context;
   const maxWhere = n - (patLines - suffixFuzz) + 1;
-  const minWhere = frozen + 1 - (s.prefix - prefixFuzz);
+  const minWhere = frozen + 1;
   const maxPos = maxWhere - firstGuess;
   let maxNeg = firstGuess - minWhere;
   const maxOffset = Math.max(maxPos, maxNeg);
