@@ -5,6 +5,7 @@ import { CheckFailed, InputError } from '../core/errors.js';
 import { applySeries, describeFailure, type HunkOutcome } from '../core/apply-series.js';
 import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { buildManifest, type Manifest } from '../core/manifest.js';
+import { branchOracle } from '../core/kernel-branches.js';
 import { exists, replaceDirAtomic } from '../io/fs.js';
 import { readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import { print, printJson, table, withWorkspace } from './common.js';
@@ -39,7 +40,7 @@ export async function applyInMemory(ws: Workspace, opts: { drop?: string; annota
     const origins = result.origins.get(file);
     out.set(file, opts.annotate === false || !origins ? text : annotateLines(splitLinesKeepEnds(text), origins).join(''));
   }
-  const manifest = buildManifest(out, result.origins, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) });
+  const manifest = buildManifest(out, result.origins, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) }, branchOracle(ws.config));
   return { drop: drop.version, patches: ws.series.length, hunks: result.hunks, manifest, files: out };
 }
 

@@ -23,6 +23,10 @@ export interface RebaseState {
   startedAt: string;
   series: string[];
   patches: PatchRebaseRecord[];
+  /** Patches the maintainer dropped with --skip. */
+  dropped?: string[];
+  /** Set while patches/ is being rewritten at the end (a crash there is finished by the next run). */
+  phase?: 'committing';
 }
 
 export function rebaseDir(root: string): string {
