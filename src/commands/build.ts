@@ -19,7 +19,8 @@ export interface BuildOptions {
 /** Build one kernel with its recipe. */
 async function buildKernel(ws: Workspace, tree: string, kernel: KernelEntry, jobs: number): Promise<KernelBuildResult> {
   if (kernel.build.kind === 'cc') return buildCc(ws.root, tree, ws.config, kernel, { jobs });
-  throw new InputError(`kernel ${kernel.name}: the kbuild recipe is not wired in yet`);
+  const { buildKbuild } = await import('../io/build/kbuild-recipe.js');
+  return buildKbuild(ws, tree, kernel);
 }
 
 /** Build the tree for the selected kernels with a worker pool; logs under <tree>/.pvpatch/build/. */
