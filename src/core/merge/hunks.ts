@@ -167,3 +167,16 @@ export function withNeighbours(hunks: readonly Hunk[], selected: readonly Hunk[]
   }
   return hunks.filter((h) => keep.has(h));
 }
+
+/**
+ * The hunks with each replacement of n lines by n lines split into n one-line replacements —
+ * the pairing a reader assumes (line k became line k) — so a change of two adjacent lines can be
+ * mapped to two adjacent ranges. Other hunks are kept as they are.
+ */
+export function splitEvenHunks(hunks: readonly Hunk[]): Hunk[] {
+  return hunks.flatMap((h) => {
+    const n = h.aEnd - h.aStart;
+    if (n <= 1 || h.bEnd - h.bStart !== n) return [h];
+    return Array.from({ length: n }, (_, k) => ({ aStart: h.aStart + k, aEnd: h.aStart + k + 1, bStart: h.bStart + k, bEnd: h.bStart + k + 1 }));
+  });
+}

@@ -34,7 +34,9 @@ const WRAP = 100;
  * The tag matches case-insensitively; entries may repeat identically.
  */
 export function parsePvpatchBase(header: string, file = '<patch>'): PvpatchBase | undefined {
-  let result: PvpatchBase | undefined;
+  let version: string | undefined;
+  // A Map, not an object: a path such as "__proto__" must stay an ordinary key.
+  const blobs = new Map<string, string>();
   const lines = splitRecords(header).map(stripEol);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
@@ -43,24 +45,24 @@ export function parsePvpatchBase(header: string, file = '<patch>'): PvpatchBase 
     if (!m) continue;
     const where = { file, line: i + 1 };
     const words = (m[1] ?? '').trim().split(/\s+/).filter((w) => w !== '');
-    const version = words[0];
-    if (version === undefined) throw new PatchParseError(`${PVPATCH_BASE_TAG}: missing drop version`, where);
-    if (version.includes('=')) throw new PatchParseError(`${PVPATCH_BASE_TAG}: expected "<version> <path>=<hash> …", got "${version}" first`, where);
-    if (result && result.version !== version) {
-      throw new PatchParseError(`${PVPATCH_BASE_TAG}: version "${version}" differs from "${result.version}" on an earlier line`, where);
+    const first = words[0];
+    if (first === undefined) throw new PatchParseError(`${PVPATCH_BASE_TAG}: missing drop version`, where);
+    if (first.includes('=')) throw new PatchParseError(`${PVPATCH_BASE_TAG}: expected "<version> <path>=<hash> …", got "${first}" first`, where);
+    if (version !== undefined && version !== first) {
+      throw new PatchParseError(`${PVPATCH_BASE_TAG}: version "${first}" differs from "${version}" on an earlier line`, where);
     }
-    result ??= { version, blobs: {} };
+    version = first;
     for (const w of words.slice(1)) {
       const eq = w.lastIndexOf('=');
       const path = w.slice(0, eq);
       const hash = w.slice(eq + 1);
       if (eq <= 0 || !HASH_RE.test(hash)) throw new PatchParseError(`${PVPATCH_BASE_TAG}: bad entry "${w}" (expected <path>=<hex blob hash>)`, where);
-      const known = result.blobs[path];
+      const known = blobs.get(path);
       if (known !== undefined && known !== hash) throw new PatchParseError(`${PVPATCH_BASE_TAG}: ${path} given twice with different hashes`, where);
-      result.blobs[path] = hash;
+      blobs.set(path, hash);
     }
   }
-  return result;
+  return version === undefined ? undefined : { version, blobs: Object.fromEntries(blobs) };
 }
 
 /**

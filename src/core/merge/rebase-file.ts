@@ -6,8 +6,8 @@
  * carried onto theirs (the new drop with the previous patches already rebased). The merge base
  * is prev, as for a cherry-pick: prev → theirs is upstream's change, prev → ours the patch's.
  *
- * Order: no-op / already upstream → exact, offset, fuzz (the patch core, through the
- * `applyPatch` hook) → a branch-aware three-way merge:
+ * Order: no-op / already upstream → exact, offset, fuzz (the patch core's applyFilePatch, as
+ * GNU patch places hunks) → a branch-aware three-way merge:
  *   every guard the patch added that wraps upstream lines (its `#else` branch, or the body of an
  *   `#if NEW` guard) is collapsed to one placeholder line in all three texts — its upstream lines
  *   in prev and theirs, the whole guard in ours — so the guard is no change at all for the merge
@@ -19,16 +19,19 @@
  * is reported `stale` even when the file merged or applied cleanly.
  */
 import type { ReviewItem } from '../review/model.js';
+import type { FilePatch } from '../patch/model.js';
+import { applyFilePatch, reverseFilePatch } from '../patch/apply.js';
+import { createFilePatch } from '../patch/create.js';
 import { mergeRecords, renderMerge, type ConflictRegion, type MergeChunk, type MergeLabels } from './diff3.js';
 import { findPatchGuards, type PatchGuard } from './guards.js';
-import { diffHunks, formatUnified, hunksNear, mapRange, withNeighbours, type Hunk } from './hunks.js';
+import { diffHunks, formatUnified, hunksNear, mapRange, splitEvenHunks, withNeighbours, type Hunk } from './hunks.js';
 import { splitRecords, stripEol } from './lines.js';
 import { conflictKey, hashText, lookupResolution, type Hasher, type ResolutionCache } from './rerere.js';
 
 /** How a file's part of a patch got onto the new drop. */
 export type FileStatus = 'clean' | 'offset' | 'fuzz' | 'merged' | 'conflict' | 'already-upstream';
 
-/** What the patch core's exact → offset → fuzz application produced. */
+/** What exact → offset → fuzz application produced. */
 export interface AppliedPatch {
   status: 'clean' | 'offset' | 'fuzz';
   text: string;
@@ -36,9 +39,21 @@ export interface AppliedPatch {
 
 /**
  * Applies this patch's hunks for the file (prev → ours) to a text with exact, then offset, then
- * fuzzy matching — the patch core's applyFilePatch — or returns undefined when a hunk fails.
+ * fuzzy matching, or returns undefined when a hunk fails. The default is applyPatchCore.
  */
 export type ApplyPatchHook = (target: string) => AppliedPatch | undefined;
+
+/**
+ * The patch core's application of `fp` to `target` (GNU patch placement, fuzz up to `maxFuzz`,
+ * default 2): `clean` when every hunk landed exactly, `fuzz` when one needed fuzz, else `offset`;
+ * undefined when a hunk is rejected. A deletion result (null) reads as "".
+ */
+export function applyPatchCore(fp: FilePatch, target: string, maxFuzz = 2): AppliedPatch | undefined {
+  const r = applyFilePatch(target, fp, { maxFuzz });
+  if (!r.ok) return undefined;
+  const status = r.hunks.some((h) => h.status === 'fuzz') ? 'fuzz' : r.hunks.some((h) => h.status === 'offset') ? 'offset' : 'clean';
+  return { status, text: r.text ?? '' };
+}
 
 export interface FileRebaseInput {
   /** Series entry, e.g. "blkfront/elevator-noop.patch". */
@@ -58,7 +73,14 @@ export interface FileRebaseInput {
   ours: string;
   /** New drop + the previous patches, already rebased. */
   theirs: string;
-  /** Exact/offset/fuzz application by the patch core; without it those steps are skipped. */
+  /**
+   * This patch's file diff as the patch file has it (parsed by the patch core); default: created
+   * from prev → ours with 3 lines of context. Used for exact/offset/fuzz and the reverse check.
+   */
+  filePatch?: FilePatch;
+  /** Most fuzz for the exact/offset/fuzz step (default 2, as GNU patch); 0 allows offset only. */
+  maxFuzz?: number;
+  /** Replaces the exact/offset/fuzz step (default: applyPatchCore with filePatch and maxFuzz). */
   applyPatch?: ApplyPatchHook;
   /** Recorded resolutions (rerere): a conflict with a matching entry is resolved. */
   resolutions?: ResolutionCache;
@@ -155,10 +177,11 @@ function terminated(records: readonly string[], eol: string): string[] {
 /** Choose the guards that can be collapsed and where their upstream lines are in theirs. */
 function planCollapses(guards: readonly PatchGuard[], hunks: readonly Hunk[], oursR: readonly string[], theirsR: readonly string[], eol: string): Collapse[] {
   const picks: Collapse[] = [];
+  const paired = splitEvenHunks(hunks);
   for (const guard of guards) {
     const up = guard.upstream;
     if (!up) continue;
-    const m = mapRange(hunks, up.baseStart, up.baseEnd);
+    const m = mapRange(paired, up.baseStart, up.baseEnd);
     if (!m) continue; // an upstream change straddles the wrapped lines' edge: plain merge
     const prior = picks[picks.length - 1];
     const start = prior && m.start < prior.theirsEnd ? prior.theirsEnd : m.start;
@@ -259,6 +282,13 @@ function subsystemOf(patch: string): string {
   return slash < 0 ? '' : patch.slice(0, slash);
 }
 
+/** Whether the reverse of the patch applies to theirs exactly or with offset (no fuzz). */
+function reverseApplies(fp: FilePatch | undefined, theirs: string): boolean {
+  if (!fp || fp.hunks.length === 0) return false;
+  const r = applyFilePatch(theirs, reverseFilePatch(fp), { maxFuzz: 0 });
+  return r.ok;
+}
+
 /** Whether theirs already has the patch's change: the merge adds nothing to theirs. */
 function containsChange(prevR: readonly string[], oursR: readonly string[], theirsR: readonly string[]): boolean {
   const chunks = mergeRecords(prevR, oursR, theirsR);
@@ -275,7 +305,10 @@ function containsChange(prevR: readonly string[], oursR: readonly string[], thei
  *  - `already-upstream` (text: theirs) when theirs already contains the change: ours = theirs,
  *    or merging the change into theirs adds nothing (each changed region of ours is, identically,
  *    in theirs);
- *  - `clean` (text: ours) when theirs = prev; else `clean`/`offset`/`fuzz` from `applyPatch`;
+ *  - `clean` (text: ours) when theirs = prev; else `clean`/`offset`/`fuzz` when the file diff
+ *    applies (patch core, GNU placement: exact, offset, fuzz ≤ maxFuzz);
+ *  - `already-upstream` when it does not apply but its reverse applies without fuzz (theirs has
+ *    the patched lines in their context);
  *  - else the branch-aware merge: `merged` when no conflict is left open (recorded resolutions
  *    count as resolved), `conflict` otherwise (markers in the text).
  * Items: one `conflict` per open conflict (base/ours/theirs lines, the line of its `<<<<<<<`, the
@@ -300,7 +333,10 @@ export function rebaseFile(input: FileRebaseInput): FileRebaseResult {
   const hunks = diffHunks(prevR, theirsR);
   let status: FileStatus;
   let outcome: MergeOutcome;
-  const applied: AppliedPatch | undefined = theirs === prev ? { status: 'clean', text: ours } : input.applyPatch?.(theirs);
+  const fp = input.filePatch ?? createFilePatch(path, prev, ours) ?? undefined;
+  const apply: ApplyPatchHook = input.applyPatch ?? ((target) => (fp ? applyPatchCore(fp, target, input.maxFuzz) : undefined));
+  const applied: AppliedPatch | undefined = theirs === prev ? { status: 'clean', text: ours } : apply(theirs);
+  if (!applied && reverseApplies(fp, theirs)) return done('already-upstream', theirs, guards);
   if (applied) {
     status = applied.status;
     outcome = { text: applied.text, conflicts: [], resolved: [], expected: new Map(guards.map((g) => [g, g.lines])) };
@@ -372,7 +408,7 @@ function reviewItems(
     if (inConflict.has(g)) continue;
     const near = hunksNear(hunks, g.baseStart, g.baseEnd, context);
     if (near.length === 0) continue;
-    const mapped = g.baseEnd > g.baseStart ? mapRange(hunks, g.baseStart, g.baseEnd) : undefined;
+    const mapped = g.baseEnd > g.baseStart ? mapRange(splitEvenHunks(hunks), g.baseStart, g.baseEnd) : undefined;
     const base = prevLines.slice(g.baseStart, g.baseEnd);
     const theirs = mapped ? theirsLines.slice(mapped.start, mapped.end) : [];
     const oursLines = at >= 0 ? outLines.slice(at, at + want.length) : want;
