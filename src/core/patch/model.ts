@@ -148,8 +148,8 @@ export function describePatch(header: string): PatchDescription {
   let i = 0;
   const desc: PatchDescription = { subject: '', body: '' };
   if (lines[0]?.startsWith('From ') && !lines[0].startsWith('From: ')) i++;
-  const isMailHeader = (l: string | undefined): boolean => l !== undefined && /^[A-Za-z][A-Za-z0-9-]*: /.test(l);
-  if (isMailHeader(lines[i])) {
+  // Mail headers start with From:/Subject:/Date: (a quilt subject like "netfront: fix rx" is not one).
+  if (i > 0 || /^(?:From|Subject|Date): /i.test(lines[i] ?? '')) {
     while (i < lines.length && lines[i] !== '') {
       const l = lines[i] ?? '';
       let value = l.slice(l.indexOf(':') + 1).trim();

@@ -15,11 +15,11 @@ interface RawLine {
   end: LineEnding;
 }
 
-const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
+const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/s;
 const ED_OR_NORMAL = /^\d+(?:,\d+)?[acd](?:\d+(?:,\d+)?)?$/;
 const CONTEXT_RANGE = /^\*\*\* \d+(?:,\d+)? \*\*\*\*\s*$/;
 const CONTEXT_SEPARATOR = /^\*{15}(?:\s.*)?$/;
-const BINARY_FILES = /^Binary files .* differ$/;
+const BINARY_FILES = /^Binary files .* differ$/s;
 const GIT_EXTENDED = [
   /^(?:old|new) mode [0-7]+$/,
   /^(?:deleted|new) file mode [0-7]+$/,
@@ -129,7 +129,7 @@ class Parser {
     }
     const ext = new Map<string, string>();
     gitHeader.slice(1).forEach((l, k) => {
-      const m = /^(rename from|rename to|copy from|copy to|rename old|rename new) (.*)$/.exec(l);
+      const m = /^(rename from|rename to|copy from|copy to|rename old|rename new) (.*)$/s.exec(l);
       if (m) ext.set(m[1] ?? '', this.checkPath(unquoteMaybe(m[2] ?? ''), start + k + 2));
       else if (l.startsWith('new file mode')) ext.set('new', '');
       else if (l.startsWith('deleted file mode')) ext.set('deleted', '');
@@ -216,7 +216,9 @@ class Parser {
       const line = this.lines[this.i] as RawLine;
       const t = line.text;
       const op = t === '' ? ' ' : t[0];
-      if (t === '-- ' && !/^[ +\-\\]/.test(this.text(this.i + 1))) mismatch(this.i + 1);
+      // A git signature ("-- ") inside a short hunk: report the counts, unless it completes the hunk.
+      const completes = seenOld + 1 === oldLines && seenNew === newLines;
+      if (t === '-- ' && !completes && !/^[ +\-\\]/.test(this.text(this.i + 1))) mismatch(this.i + 1);
       if (op === '\\') {
         this.attachMarker(h, no);
         const last = h.lines[h.lines.length - 1]?.[0];
