@@ -9,11 +9,12 @@ function semantic(p: PatchFile): unknown {
   return {
     header: p.header,
     trailer: p.trailer,
-    files: p.files.map(({ source: _s, hunks, oldHeader, newHeader, ...rest }) => ({
-      ...rest,
-      oldHeader: oldHeader === '' ? undefined : oldHeader,
-      newHeader: newHeader === '' ? undefined : newHeader,
-      hunks: hunks.map(({ source: _h, ...h }) => h),
+    files: p.files.map((f) => ({
+      ...f,
+      source: undefined,
+      oldHeader: f.oldHeader === '' ? undefined : f.oldHeader,
+      newHeader: f.newHeader === '' ? undefined : f.newHeader,
+      hunks: f.hunks.map((h) => ({ ...h, source: undefined })),
     })),
   };
 }
