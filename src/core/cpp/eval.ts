@@ -193,6 +193,7 @@ export function evaluateExpression(text: string, env: CppEnv, ref: SourceRef): C
   const tree = parseExpression(tokens, {
     ref,
     isUnknown: (name) => !env.macros.has(name) && !isKnown(env, name),
+    isMacro: (name) => env.macros.has(name),
   });
   const rec = newRecorder();
   return result(evaluate(tree, 'eval', rec, ref), rec);

@@ -58,6 +58,8 @@ export interface ParseOptions {
   ref: SourceRef;
   /** Is this leftover identifier unknown (then `NAME(...)` is an unknown call, not an error)? */
   isUnknown: (name: string) => boolean;
+  /** Is this name a macro here (a leftover macro name is painted, or function-like without arguments)? */
+  isMacro?: (name: string) => boolean;
 }
 
 /**
@@ -86,6 +88,9 @@ export function parseExpression(tokens: readonly Token[], options: ParseOptions)
   const unexpected = (rest: Token): never => {
     const before = tokens[i - 1];
     if (isOp(rest, '(') && before?.kind === 'ident' && !options.isUnknown(before.text)) {
+      if (options.isMacro?.(before.text)) {
+        fail(`"${before.text}" is not expanded here (its own expansion, or no arguments): missing binary operator before token "("`, rest);
+      }
       throw new UndefinedMacroCallError(before.text, locate(ref, rest.pos));
     }
     if (isOp(rest, ')')) return fail("missing '(' in expression", rest);
