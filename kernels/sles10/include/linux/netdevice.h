@@ -50,6 +50,8 @@ struct net_device {
 	int (*hard_start_xmit)(struct sk_buff *skb, struct net_device *dev);
 	struct net_device_stats *(*get_stats)(struct net_device *dev);
 	int (*change_mtu)(struct net_device *dev, int new_mtu);
+	void (*tx_timeout)(struct net_device *dev);
+	int watchdog_timeo;
 };
 
 #define SET_NETDEV_DEV(net, pdev)	((net)->class_dev.dev = (pdev))
