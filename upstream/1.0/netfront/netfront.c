@@ -112,7 +112,9 @@ static void xennet_rx_refill_timeout(unsigned long data)
 	struct net_device *dev = (struct net_device *)data;
 	struct netfront_info *np = netdev_priv(dev);
 
-	netif_rx_schedule(dev, &np->napi);
+	/* Let the poll routine refill the ring. */
+	if (netif_carrier_ok(dev) && np->rx.sring != NULL)
+		netif_rx_schedule(dev, &np->napi);
 }
 
 /* Reap transmit responses: free the skbs and their grants. */
@@ -249,6 +251,7 @@ static int xennet_close(struct net_device *dev)
 
 	netif_stop_queue(dev);
 	napi_disable(&np->napi);
+	del_timer_sync(&np->rx_refill_timer);
 	return 0;
 }
 
