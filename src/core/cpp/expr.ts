@@ -84,6 +84,11 @@ export function parseExpression(tokens: readonly Token[], options: ParseOptions)
     return h;
   };
   const describe = (t: Token): string => `"${t.text}"`;
+  // Parentheses and unary operators recurse before any node exists: bound them on the way down.
+  let nesting = 0;
+  const enter = (t: Token): void => {
+    if (++nesting > MAX_EXPR_HEIGHT) fail(`expression nested more than ${MAX_EXPR_HEIGHT} levels deep`, t);
+  };
   /** A token where an operator or the end was expected. */
   const unexpected = (rest: Token): never => {
     const before = tokens[i - 1];
@@ -145,13 +150,11 @@ export function parseExpression(tokens: readonly Token[], options: ParseOptions)
       case 'punct':
         if (t.text === '(') {
           if (isOp(peek(), ')')) return fail("missing expression between '(' and ')'", peek());
+          enter(t);
           const e = comma();
+          nesting--;
           expect(')', "missing ')' in expression", t);
           return e;
-        }
-        if (t.text === '+' || t.text === '-' || t.text === '~' || t.text === '!') {
-          const arg = unary();
-          return { k: 'unary', op: t.text, arg, pos: t.pos, h: height(arg) };
         }
         if (t.text === ')') return fail("missing '(' in expression", t);
         if (t.text in BINARY_PRECEDENCE || t.text === '?' || t.text === ':' || t.text === ',') {
@@ -167,7 +170,9 @@ export function parseExpression(tokens: readonly Token[], options: ParseOptions)
     const t = peek();
     if (t?.kind === 'punct' && (t.text === '+' || t.text === '-' || t.text === '~' || t.text === '!')) {
       i++;
+      enter(t);
       const arg = unary();
+      nesting--;
       return { k: 'unary', op: t.text, arg, pos: t.pos, h: height(arg) };
     }
     return primary();
@@ -188,9 +193,11 @@ export function parseExpression(tokens: readonly Token[], options: ParseOptions)
     const q = peek();
     if (!isOp(q, '?')) return test;
     i++;
+    enter(q as Token);
     const then = comma();
     expect(':', "'?' without following ':'", q as Token);
     const other = conditional();
+    nesting--;
     return { k: 'cond', test, then, else: other, pos: (q as Token).pos, h: height(test, then, other) };
   };
   function comma(): Expr {

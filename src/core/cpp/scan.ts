@@ -200,7 +200,7 @@ export function scanDirectives(text: string, file: string): ScanReport {
         add(c);
         i = skipLiteral(j, c, add);
       } else {
-        add(c);
+        if (!(c === '\r' && text[i + 1] === '\n')) add(c);
         i = j;
       }
     }
