@@ -14,7 +14,7 @@
  *   lines take the file's style (jsdiff's autoConvertLineEndings idea), so the file stays uniform.
  * - A line without newline that ends up followed by other lines gets '\n' (GNU patch does too).
  */
-import type { FilePatch, Hunk, LineEnding, PatchFile } from './model.js';
+import type { FilePatch, Hunk, LineEnding, PatchFile, SideLine } from './model.js';
 import { fileOperation } from './model.js';
 
 export interface ApplyOptions {
@@ -76,10 +76,8 @@ export interface Rejected {
 
 export type ApplyResult = Applied | Rejected;
 
-interface Line {
-  content: string;
-  ending: LineEnding;
-}
+/** A line of a file or of a hunk side: content without terminator, and the terminator. */
+type Line = SideLine;
 
 /**
  * Apply one file diff to a file's text (null = the file does not exist).
@@ -312,8 +310,12 @@ function uniformStyle(endings: LineEnding[]): '\n' | '\r\n' | null {
   return style;
 }
 
-/** Split a text into lines with their terminators; a last line without newline gets ''. */
-export function splitLines(text: string): Line[] {
+/**
+ * Split a text into lines with their terminators: '\r\n', '\n', or '' for a last line without
+ * newline (whose content keeps a trailing '\r' if it has one). '' gives no lines; joining
+ * content + ending of every line gives the text back.
+ */
+export function splitLines(text: string): SideLine[] {
   const out: Line[] = [];
   let pos = 0;
   while (pos < text.length) {
@@ -396,7 +398,7 @@ function reverseHunk(h: Hunk): Hunk {
   let plus: number[] = [];
   const flush = (): void => {
     for (const k of [...minus, ...plus]) {
-      lines.push((h.lines[k] ?? ' ').slice(0));
+      lines.push(h.lines[k] ?? ' ');
       endings.push(h.endings[k] ?? '\n');
     }
     minus = [];

@@ -249,16 +249,21 @@ class Parser {
       this.attachMarker(h, no);
       this.i++;
     }
-    const next = this.lines[this.i];
-    if (next !== undefined) {
-      const t = next.text;
-      const overlong = t.startsWith(' ') || t.startsWith('+')
-        || (t.startsWith('-') && t !== '--' && t !== '-- ' && !(t.startsWith('--- ') && this.text(this.i + 1).startsWith('+++ ')));
-      if (overlong) mismatch(this.i + 1);
-    }
+    // Hunk lines right after a complete hunk (or after one blank line, a context line whose space
+    // a mailer ate) mean the counts in the header are wrong.
+    if (this.looksLikeHunkLine(this.i)) mismatch(this.i + 1);
+    if (this.i < this.lines.length && this.text(this.i) === '' && this.looksLikeHunkLine(this.i + 1)) mismatch(this.i + 1);
     if (!h.lines.some((l) => l[0] !== ' ')) this.fail(no, `hunk at line ${no} changes nothing (no - or + lines)`);
     h.source = { text: this.raw(headerIdx, this.i), key: hunkKey(h) };
     return h;
+  }
+
+  /** A ' ', '+' or '-' line that is neither a `---`/`+++` file header nor a `-- ` signature. */
+  private looksLikeHunkLine(i: number): boolean {
+    if (i >= this.lines.length) return false;
+    const t = this.text(i);
+    if (t.startsWith(' ') || t.startsWith('+')) return true;
+    return t.startsWith('-') && t !== '--' && t !== '-- ' && !(t.startsWith('--- ') && this.text(i + 1).startsWith('+++ '));
   }
 
   /** `\ No newline at end of file`: the previous line has no terminator in its file. */

@@ -231,3 +231,18 @@ describe('parsePatch: what it refuses, with file:line', () => {
     expectError('Subject: only words\n\nNothing here.\n', 1, /no file diffs found/);
   });
 });
+
+describe('parsePatch: miscounted hunks next to blank lines', () => {
+  it('reports a blank line followed by more hunk lines as too many lines', () => {
+    let err: unknown;
+    try {
+      parsePatch('--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n\n c\n', 'p.patch');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as PatchParseError).describe()).toBe('p.patch:7: hunk at line 3: expected 2 old lines, found 4');
+  });
+  it('still ends a file at a blank line followed by other text', () => {
+    expect(parsePatch('--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n\nThanks,\nJane\n', 'p').trailer).toBe('\nThanks,\nJane\n');
+  });
+});
