@@ -8,6 +8,7 @@
  * last line has none, CRLF markers when the sides around the conflict use CRLF.
  */
 import { diff3Merge } from 'node-diff3';
+import { syncPoints } from './anchors.js';
 import { splitRecords, stripEol } from './lines.js';
 
 /** Names written after the conflict markers, as `git merge-file -L` takes them. */
@@ -108,27 +109,49 @@ export type MergeChunk =
  * conflicts; rendering (markers) is renderMerge's job. See mergeTexts for the rules.
  */
 export function mergeRecords(base: readonly string[], ours: readonly string[], theirs: readonly string[]): MergeChunk[] {
-  const regions = diff3Merge<string>([...ours], [...base], [...theirs], { excludeFalseConflicts: true });
   const chunks: MergeChunk[] = [];
-  for (const region of regions) {
-    if (region.ok) {
-      const last = chunks[chunks.length - 1];
-      if (last?.kind === 'ok') last.records.push(...region.ok);
-      else chunks.push({ kind: 'ok', records: [...region.ok] });
-    } else if (region.conflict) {
-      const c = region.conflict;
-      chunks.push({
-        kind: 'conflict',
-        ours: c.a,
-        base: c.o,
-        theirs: c.b,
-        oursStart: c.aIndex,
-        baseStart: c.oIndex,
-        theirsStart: c.bIndex,
-        eol: needsCr(base, ours, theirs, c.aIndex, c.bIndex) ? '\r\n' : '\n',
-      });
+  const ok = (records: readonly string[]): void => {
+    if (records.length === 0) return;
+    const last = chunks[chunks.length - 1];
+    if (last?.kind === 'ok') last.records.push(...records);
+    else chunks.push({ kind: 'ok', records: [...records] });
+  };
+  let po = 0;
+  let pa = 0;
+  let pb = 0;
+  const segment = (eo: number, ea: number, eb: number): void => {
+    if (eo === po && ea === pa && eb === pb) return;
+    const regions = diff3Merge<string>(ours.slice(pa, ea), base.slice(po, eo), theirs.slice(pb, eb), { excludeFalseConflicts: true });
+    for (const region of regions) {
+      if (region.ok) {
+        ok(region.ok);
+      } else if (region.conflict) {
+        const c = region.conflict;
+        const oursStart = pa + c.aIndex;
+        const theirsStart = pb + c.bIndex;
+        chunks.push({
+          kind: 'conflict',
+          ours: c.a,
+          base: c.o,
+          theirs: c.b,
+          oursStart,
+          baseStart: po + c.oIndex,
+          theirsStart,
+          eol: needsCr(base, ours, theirs, oursStart, theirsStart) ? '\r\n' : '\n',
+        });
+      }
     }
+  };
+  // Merge the stretches between sync points (lines all three share, see anchors.ts) one by one:
+  // the same merge, without running node-diff3's LCS over whole long files.
+  for (const [io, ia, ib] of syncPoints([base, ours, theirs])) {
+    segment(io as number, ia as number, ib as number);
+    ok([base[io as number] as string]);
+    po = (io as number) + 1;
+    pa = (ia as number) + 1;
+    pb = (ib as number) + 1;
   }
+  segment(base.length, ours.length, theirs.length);
   return chunks;
 }
 

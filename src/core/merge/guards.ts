@@ -6,7 +6,7 @@
  *
  * Structure only: no expression evaluation (that is src/core/cpp's job).
  */
-import { diffIndices } from 'node-diff3';
+import { diffHunks } from './hunks.js';
 import { splitRecords, stripEol } from './lines.js';
 
 export type OpenKind = 'if' | 'ifdef' | 'ifndef';
@@ -192,17 +192,15 @@ export interface PatchGuard {
 }
 
 /**
- * Line alignment of two record arrays (node-diff3's LCS): for each line of `a` the index of the
+ * Line alignment of two record arrays (diffHunks: node-diff3's LCS between sync points): for each line of `a` the index of the
  * same line in `b`, or -1 when the line was removed; and the reverse map.
  */
 export function alignRecords(a: readonly string[], b: readonly string[]): { aToB: number[]; bToA: number[] } {
   const aToB = new Array<number>(a.length).fill(-2);
   const bToA = new Array<number>(b.length).fill(-2);
-  for (const h of diffIndices([...a], [...b])) {
-    const [as, al] = h.buffer1;
-    const [bs, bl] = h.buffer2;
-    for (let k = as; k < as + al; k++) aToB[k] = -1;
-    for (let k = bs; k < bs + bl; k++) bToA[k] = -1;
+  for (const h of diffHunks(a, b)) {
+    for (let k = h.aStart; k < h.aEnd; k++) aToB[k] = -1;
+    for (let k = h.bStart; k < h.bEnd; k++) bToA[k] = -1;
   }
   let j = 0;
   for (let i = 0; i < a.length; i++) {

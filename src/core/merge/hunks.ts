@@ -4,6 +4,7 @@
  * range, and how does a reviewer read them (unified-diff lines).
  */
 import { diffIndices } from 'node-diff3';
+import { syncPoints } from './anchors.js';
 
 /** A change: base lines [aStart, aEnd) became new lines [bStart, bEnd). Either may be empty. */
 export interface Hunk {
@@ -15,15 +16,33 @@ export interface Hunk {
 
 /**
  * The changes from `a` to `b` (arrays of records or lines), in order. Identical inputs give [].
- * Between two hunks there is always at least one unchanged line.
+ * Between two hunks there is always at least one unchanged line. node-diff3's LCS runs only
+ * between sync points (common ends, lines unique in both; see anchors.ts), so long files with
+ * many blank lines stay fast.
  */
 export function diffHunks(a: readonly string[], b: readonly string[]): Hunk[] {
-  return diffIndices([...a], [...b]).map((h) => ({
-    aStart: h.buffer1[0],
-    aEnd: h.buffer1[0] + h.buffer1[1],
-    bStart: h.buffer2[0],
-    bEnd: h.buffer2[0] + h.buffer2[1],
-  }));
+  const out: Hunk[] = [];
+  let pa = 0;
+  let pb = 0;
+  const segment = (ea: number, eb: number): void => {
+    if (ea === pa && eb === pb) return;
+    if (ea === pa || eb === pb) {
+      out.push({ aStart: pa, aEnd: ea, bStart: pb, bEnd: eb });
+      return;
+    }
+    for (const h of diffIndices(a.slice(pa, ea), b.slice(pb, eb))) {
+      const [as, al] = h.buffer1;
+      const [bs, bl] = h.buffer2;
+      out.push({ aStart: pa + as, aEnd: pa + as + al, bStart: pb + bs, bEnd: pb + bs + bl });
+    }
+  };
+  for (const [ia, ib] of syncPoints([a, b])) {
+    segment(ia as number, ib as number);
+    pa = (ia as number) + 1;
+    pb = (ib as number) + 1;
+  }
+  segment(a.length, b.length);
+  return out;
 }
 
 /** Where the base range [start, end) lies in the new version. */

@@ -84,3 +84,38 @@ export function mergeCase(seed: number): MergeCase {
   const fin = () => g.next() < 0.9;
   return { seed, base: joinLines(base, eol, fin()), ours: joinLines(ours, eol, fin()), theirs: joinLines(theirs, eol, fin()) };
 }
+
+export interface GuardCase extends MergeCase {
+  /** Upstream's edits add conditional directive lines of their own (a bare `#else`/`#endif`). */
+  theirsAddsDirectives: boolean;
+}
+
+/**
+ * A generated rebase case: ours wraps 1-2 lines of base in `#if … #else <line> #endif` guards
+ * (and sometimes edits elsewhere too); theirs edits base at 1-3 random places.
+ */
+export function guardCase(seed: number): GuardCase {
+  const g = gen(seed);
+  const rate = g.pick([0.05, 0.2, 0.4]);
+  const n = g.int(3, 30);
+  const base: string[] = [];
+  for (let i = 0; i < n; i++) base.push(cLine(g, 'b', rate));
+  let ours = [...base];
+  const k = g.int(1, 2);
+  for (let q = 0; q < k; q++) {
+    const at = g.int(0, ours.length - 1);
+    const line = ours[at] as string;
+    if (line.startsWith('#')) continue;
+    ours.splice(at, 1, `#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,${10 + q})`, `\told_call_${q}();`, '#else', line, '#endif');
+  }
+  if (g.next() < 0.3) ours = mutate(g, ours, 1, 'o', rate);
+  const theirs = mutate(g, base, g.int(1, 3), 't', rate);
+  const directives = (ls: string[]): number => ls.filter((l) => l.startsWith('#')).length;
+  return {
+    seed,
+    base: joinLines(base, '\n', true),
+    ours: joinLines(ours, '\n', true),
+    theirs: joinLines(theirs, '\n', true),
+    theirsAddsDirectives: directives(theirs) > directives(base),
+  };
+}
