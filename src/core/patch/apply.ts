@@ -12,7 +12,8 @@
  *   target file uses one style throughout and the file diff uses the other style throughout
  *   (an LF patch on a CRLF file, or a patch transported with CRLF onto an LF file): then added
  *   lines take the file's style (jsdiff's autoConvertLineEndings idea), so the file stays uniform.
- * - A line without newline that ends up followed by other lines gets '\n' (GNU patch does too).
+ * - A line without newline that ends up followed by other lines gets '\n' (GNU patch does so when
+ *   it copies file lines, but glues an added line to a last file line without newline; we do not).
  */
 import type { FilePatch, Hunk, LineEnding, PatchFile, SideLine } from './model.js';
 import { fileOperation } from './model.js';
@@ -83,12 +84,13 @@ type Line = SideLine;
  * Apply one file diff to a file's text (null = the file does not exist).
  *
  * Hunks are applied in order, like GNU patch 2.7: each is tried where its header says, shifted
- * by the offset of the previous hunk; then at increasing distances (after before before at the
+ * by the offset of the previous hunk; then at increasing distances (the later place first at the
  * same distance); then with fuzz 1..maxFuzz, ignoring that many context lines at each end (a hunk
  * with fewer leading than trailing context lines, i.e. at the start of the file, may only match at
- * line 1; one with fewer trailing lines only at the end of the file). A hunk may not change lines
- * before the last line changed by the previous hunk (its context may overlap them).
- * A hunk without old lines (an insertion with no context) applies where its header says.
+ * line 1; one with fewer trailing lines only at the end of the file). A hunk's window must start
+ * after the last line the previous hunk changed (it may overlap that hunk's trailing context), as
+ * in GNU patch 2.7.6.
+ * A hunk without old lines (an insertion with no context) applies where its header says, shifted.
  *
  * Edge cases: a creation patch applies to null or ''; a deletion must leave nothing, and then
  * the result text is null; a file diff without hunks (rename, mode change) returns the text
