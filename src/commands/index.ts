@@ -6,6 +6,11 @@ import { registerApply } from './apply.js';
 import { registerBuild } from './build.js';
 import { registerRebase } from './rebase.js';
 import { registerReview } from './review.js';
+import { registerNew } from './new.js';
+import { registerEdit } from './edit.js';
+import { registerRefresh } from './refresh.js';
+import { registerGuard } from './guard.js';
+import { registerSeries } from './series.js';
 
 /** Every command file exports a register function; the order here is the order in --help. */
 export function registerCommands(program: Command): void {
@@ -16,4 +21,9 @@ export function registerCommands(program: Command): void {
   registerBuild(program);
   registerRebase(program);
   registerReview(program);
+  registerNew(program);
+  registerEdit(program);
+  registerRefresh(program);
+  registerGuard(program);
+  registerSeries(program);
 }
