@@ -3,9 +3,15 @@
  * `git merge-file -p --diff3 -L ours -L base -L theirs` produces.
  *
  * node-diff3 does the merge (the diff of base against each side and the diff3 regions); this
- * module only feeds it records (lines with their terminators, as git's xdiff compares them) and
- * renders its regions the way git does: marker lines, a newline added to a conflict side whose
- * last line has none, CRLF markers when the sides around the conflict use CRLF.
+ * module only feeds it records (lines with their terminators, as git's xdiff compares them),
+ * stretch by stretch between sync points (see anchors.ts: node-diff3's LCS is slow on whole long
+ * files), and renders its regions the way git does: marker lines, a newline added to a conflict
+ * side whose last line has none, CRLF markers when the sides around the conflict use CRLF.
+ *
+ * Agreement with git (test/core/merge/diff3.test.ts, 3000 generated cases): never a different
+ * clean result; in 4 cases git is clean where node-diff3 conflicts, in 3 the reverse — ties in
+ * aligning repeated lines ("}", blank, "#endif"). A conflict there goes to review: safe, so
+ * no git fallback is needed.
  */
 import { diff3Merge } from 'node-diff3';
 import { syncPoints } from './anchors.js';
@@ -226,7 +232,7 @@ export function renderMerge(
  *  - marker lines end in CRLF when the lines around them do (see needsCr), else LF;
  *  - empty texts are fine ("" as base: both sides are insertions at the start).
  * Where node-diff3's LCS aligns repeated lines ("}", blank lines, "#endif") differently from
- * git's Myers diff, the two may place a conflict differently; see test/core/merge/diff3.test.ts.
+ * git's Myers diff, the two may place a conflict differently (see the module comment).
  * Returns the merged text and the conflict regions (with their marker line in the output).
  */
 export function mergeTexts(base: string, ours: string, theirs: string, labels: Partial<MergeLabels> = {}): MergeResult {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignRecords, findPatchGuards, scanDirective, scanGuards } from '../../../src/core/merge/guards.js';
+import { splitRecords, stripEol } from '../../../src/core/merge/lines.js';
 
 const L = (...lines: string[]): string => lines.map((l) => `${l}\n`).join('');
 
@@ -177,5 +178,14 @@ describe('findPatchGuards', () => {
     const [g] = findPatchGuards(crlf(L('\tINIT_WORK(&w, f);')), crlf(after));
     expect(g?.upstream?.lines).toEqual(['\tINIT_WORK(&w, f);']);
     expect(g?.lines[0]).toBe('#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,20)');
+  });
+});
+
+describe('splitRecords / stripEol', () => {
+  it('keep each terminator with its line', () => {
+    expect(splitRecords('')).toEqual([]);
+    expect(splitRecords('a')).toEqual(['a']);
+    expect(splitRecords('a\r\nb\n\nc')).toEqual(['a\r\n', 'b\n', '\n', 'c']);
+    expect(['a\r\n', 'b\n', 'c'].map(stripEol)).toEqual(['a', 'b', 'c']);
   });
 });

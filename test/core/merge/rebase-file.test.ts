@@ -374,8 +374,9 @@ function unguard(text: string): string {
 
 /**
  * Differential test of the branch-aware merge against git merge-file on generated guard cases
- * (seeds 1-2000 measured: 1047 clean in both and identical, 440 clean only branch-aware — the
- * guard noise git conflicts on —, 513 conflicting in both, 0 clean in git only, 0 different).
+ * (seeds 1-500: 255 clean in both and identical, 117 clean only branch-aware — the guard noise
+ * git conflicts on —, 128 conflicting in both, 0 clean in git only, 0 different; and for 323
+ * clean results, removing the guards gives git's merge of the patch without its guards).
  */
 describe('rebaseFile against git merge-file', () => {
   it('where git merges cleanly, the branch-aware merge gives the same bytes; where only it does, the upstream branch is upstream\'s', () => {
