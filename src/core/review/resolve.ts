@@ -57,12 +57,26 @@ export function resolvedLines(item: ReviewItem, decision: Decision): string[] {
       return [...decision.lines];
     case 'both': {
       const compat = item.condition === undefined ? undefined : guardedBranch(item.ours);
-      if (item.condition === undefined || compat === undefined) {
+      // A compat-only guard (#if … #endif, no #else) wraps no upstream code: keep it, then upstream's lines.
+      if (item.condition === undefined || compat === undefined || !hasElseBranch(item.ours)) {
         return [...item.ours, ...item.theirs];
       }
       return [`#if ${item.condition}`, ...compat, '#else', ...item.theirs, '#endif'];
     }
   }
+}
+
+/** Does the first guard of `ours` have an #else/#elif branch (i.e. does it wrap upstream code)? */
+function hasElseBranch(ours: readonly string[]): boolean {
+  const start = ours.findIndex((line) => OPEN_DIRECTIVE.test(line));
+  let depth = 0;
+  for (let i = start + 1; start >= 0 && i < ours.length; i++) {
+    const line = ours[i] ?? '';
+    if (OPEN_DIRECTIVE.test(line)) depth++;
+    else if (depth > 0 && CLOSE_DIRECTIVE.test(line)) depth--;
+    else if (depth === 0 && BRANCH_DIRECTIVE.test(line)) return !CLOSE_DIRECTIVE.test(line);
+  }
+  return false;
 }
 
 /** Git/diff3 conflict markers: 7 of `<`, `|` or `>` alone or before a label; 7 `=` alone. */

@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <xen/grant_table.h>
 
+/* The states of the XenStore "state" node that front and back end share. */
 enum xenbus_state {
 	XenbusStateUnknown	= 0,
 	XenbusStateInitialising	= 1,
