@@ -6,6 +6,7 @@ import {
   kbuildArgs,
   kbuildFileText,
   packageGlobToRegExp,
+  packageStamp,
   parseControlStanza,
   parseDepends,
   parseKbuildLog,
@@ -152,5 +153,13 @@ describe('parseKbuildLog / judgeKbuild', () => {
     expect(judgeKbuild(0, 'drivers/x.o: warning: objtool: foo() falls through to next function\n').ok).toBe(false);
     expect(judgeKbuild(0, CLEAN_LOG, '/w/t')).toEqual({ ok: true, firstErrors: [] });
     expect(judgeKbuild(2, '', '/w/t')).toEqual({ ok: false, firstErrors: ['make exited with 2'] });
+  });
+});
+
+describe('packageStamp', () => {
+  it('writes one package=version line per unpacked package, like run.sh', () => {
+    expect(packageStamp([{ package: 'linux-headers-6.1.0-56-amd64', version: '6.1.192-2' }, { package: 'linux-kbuild-6.1', version: '6.1.192-2' }])).toBe(
+      'linux-headers-6.1.0-56-amd64=6.1.192-2\nlinux-kbuild-6.1=6.1.192-2\n',
+    );
   });
 });

@@ -286,6 +286,11 @@ async function pickSatisfying(dep: Dependency, prefer?: string): Promise<Package
   return { package: dep.name, version };
 }
 
+/** The cache stamp of a kernel's unpacked packages: `package=version` lines, in unpack order. */
+export function packageStamp(packages: readonly PackageRef[]): string {
+  return packages.map((p) => `${p.package}=${p.version}\n`).join('');
+}
+
 /** Where a kernel's headers live in the cache. */
 export function kernelCacheDir(name: string, cacheDir = defaultCacheDir()): string {
   return path.join(cacheDir, 'kernels', name);
@@ -327,8 +332,9 @@ export async function prepareKernelHeaders(name: string, headers: string, option
 
   const kdir = kernelCacheDir(name, cacheDir);
   const root = path.join(kdir, 'root');
-  const stampFile = path.join(kdir, 'packages.json');
-  const stamp = JSON.stringify(packages, null, 2) + '\n';
+  // One `package=version` per line; examples/linux-xen/run.sh writes the same stamp.
+  const stampFile = path.join(kdir, 'packages');
+  const stamp = packageStamp(packages);
   const cached = (await fsp.readFile(stampFile, 'utf8').catch(() => '')) === stamp;
   if (!cached) {
     await fsp.rm(kdir, { recursive: true, force: true });
