@@ -45,6 +45,8 @@ export type GuardFinding = {
 
 export interface GuardAnalysis {
   group: number;
+  /** `#ifndef X` + `#define X` around a header: never reported as a guard on an unknown symbol. */
+  includeGuard: boolean;
   /** Lines of the opening directive and of the #endif. */
   line: number;
   endLine: number;
@@ -122,7 +124,23 @@ function lexicalFindings(tokens: Token[], line: number, kernels: KernelUnderTest
   return out;
 }
 
-function analyzeGroup(g: CondGroup, perKernel: GroupResolution[][], kernels: KernelUnderTest[], range: VersionRange | undefined): GuardAnalysis {
+/** `#ifndef X` (or `#if !defined(X)`) at top level, one branch, with `#define X` as the next directive. */
+function isIncludeGuard(report: ScanReport, g: CondGroup): boolean {
+  const open = g.branches[0]?.directive;
+  if (!open || g.parent !== undefined || g.branches.length !== 1) return false;
+  const toks = lexLine(open.text);
+  let name: string | undefined;
+  if (open.kind === 'ifndef' && toks[0]?.kind === 'ident') name = toks[0].text;
+  if (open.kind === 'if') {
+    const m = /^\s*!\s*defined\s*(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|\s([A-Za-z_$][\w$]*))\s*$/.exec(open.text);
+    name = m?.[1] ?? m?.[2];
+  }
+  const next = report.directives[report.directives.indexOf(open) + 1];
+  return name !== undefined && next?.kind === 'other' && next.name === 'define' && lexLine(next.text)[0]?.text === name;
+}
+
+function analyzeGroup(report: ScanReport, g: CondGroup, perKernel: GroupResolution[][], kernels: KernelUnderTest[], range: VersionRange | undefined): GuardAnalysis {
+  const includeGuard = isIncludeGuard(report, g);
   const outcomes: GuardOutcome[] = kernels.map((k, ki) => {
     const res = perKernel[ki]?.[g.index] as GroupResolution;
     const errors: GuardOutcome['errors'] = [];
@@ -166,7 +184,7 @@ function analyzeGroup(g: CondGroup, perKernel: GroupResolution[][], kernels: Ker
       }
     }
   });
-  if (unknown.size > 0) {
+  if (unknown.size > 0 && !includeGuard) {
     const symbols = [...unknown].sort();
     findings.push({ kind: 'unknown-symbols', symbols, line: g.branches[0]?.directive.line ?? 0, severity: 'warning', message: `the guard depends on symbols no kernel in kernels.json defines: ${symbols.join(', ')}` });
   }
@@ -197,14 +215,14 @@ function analyzeGroup(g: CondGroup, perKernel: GroupResolution[][], kernels: Ker
       findings.push({ kind: 'error', branch, kernels: ks, sure, line: b.directive.line, severity: sure ? 'error' : 'warning', message: `${message} (${ks.join(', ')}${sure ? '' : ', under an unknown condition'})` });
     }
   });
-  return { group: g.index, line: g.branches[0]?.directive.line ?? 0, endLine: g.end.line, branches, outcomes, findings };
+  return { group: g.index, includeGuard, line: g.branches[0]?.directive.line ?? 0, endLine: g.end.line, branches, outcomes, findings };
 }
 
 /**
  * Analyze every conditional group of a scanned file over `kernels` (in report.groups order).
  * Findings: `dead-branch` (no kernel takes the branch, all decided), `always-taken` (every kernel
  * that reaches the group takes the same branch; for an #if without #else, the #if branch),
- * `unknown-symbols`, `undefined-identifier` (-Wundef: known elsewhere, 0 here), the lexical
+ * `unknown-symbols` (not for include guards), `undefined-identifier` (-Wundef: known elsewhere, 0 here), the lexical
  * `undefined-function-macro` (NAME(...) where NAME is not function-like for some kernel, even
  * in a branch the compiler skips), `octal-literal` (an 8 or 9 after a leading zero; or any octal
  * in a macro argument), `version-out-of-range` (KERNEL_VERSION(a,b,c) with literals outside
@@ -214,7 +232,7 @@ function analyzeGroup(g: CondGroup, perKernel: GroupResolution[][], kernels: Ker
  */
 export function analyzeGuards(report: ScanReport, kernels: KernelUnderTest[], range?: VersionRange): GuardAnalysis[] {
   const perKernel = kernels.map((k) => resolveConditionals(report, k.env));
-  return report.groups.map((g) => analyzeGroup(g, perKernel, kernels, range));
+  return report.groups.map((g) => analyzeGroup(report, g, perKernel, kernels, range));
 }
 
 /**

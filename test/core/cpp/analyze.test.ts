@@ -66,6 +66,17 @@ describe('analyzeGuards', () => {
     expect(kinds(guarded).filter((k) => k === 'undefined-identifier')).toEqual([]);
   });
 
+  it('recognizes include guards and does not report their unknown symbol', () => {
+    const [guard] = analyze(['/* header */', '#ifndef _XEN_BLKIF_H', '#define _XEN_BLKIF_H', '#if defined(CONFIG_X)', '#endif', '#endif']);
+    expect(guard?.includeGuard).toBe(true);
+    expect(kinds(guard)).toEqual([]);
+    const [alt] = analyze(['#if !defined(HDR_H)', '#define HDR_H', '#endif']);
+    expect(alt?.includeGuard).toBe(true);
+    const [notGuard] = analyze(['#ifndef FOO', '#define BAR 1', '#endif']);
+    expect(notGuard?.includeGuard).toBe(false);
+    expect(kinds(notGuard)).toEqual(['unknown-symbols']);
+  });
+
   it('flags calls of function-like macros some kernel lacks, even behind ||', () => {
     const [g] = analyze(['#if defined(SLE_VERSION_CODE) || SUSE_PRODUCT(1, 10, 2, 0)', '#endif']);
     const f = g?.findings.find((x) => x.kind === 'undefined-function-macro');
