@@ -23,7 +23,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEnv } from '../../../src/core/cpp/env.js';
-import { viewText } from '../../../src/core/cpp/view.js';
+import { scanDirectives } from '../../../src/core/cpp/scan.js';
+import { viewReport } from '../../../src/core/cpp/view.js';
 import { genCFile, Rng, type CFileSymbols } from './gen.js';
 
 const UNIFDEF = '/usr/bin/unifdef';
@@ -55,6 +56,8 @@ describe('views against unifdef', () => {
     const failures: string[] = [];
     let lines = 0;
     let changed = 0;
+    let groups = 0;
+    let edited = 0;
     for (let f = 0; f < FILES; f++) {
       const r = new Rng(0x0f1f0000 + f);
       const code = r.pick([0x20605, 0x20609, 0x20610, 0x20612, 0x20620, 0x30a00, 0x50a00, 0x60100]);
@@ -70,11 +73,14 @@ describe('views against unifdef', () => {
         known: symbols.undefined,
       });
       const expected = runUnifdef(text, symbols);
-      const ours = viewText(text, `gen-${f}.c`, env);
+      const view = viewReport(scanDirectives(text, `gen-${f}.c`), env);
+      const ours = view.map((l) => l.text).join('');
+      groups += scanDirectives(text, 'g.c').groups.length;
+      edited += view.filter((l) => l.edited).length;
       if (expected !== text) changed++;
       if (ours !== expected) failures.push(`file ${f}: ${firstDifference(ours, expected)}\n${text}`);
     }
-    console.log(`unifdef differential: ${FILES} files, ${lines} lines, ${changed} changed by unifdef`);
+    console.log(`unifdef differential: ${FILES} files, ${lines} lines, ${groups} conditionals, ${edited} #elif/#else lines rewritten, ${changed} files changed by unifdef`);
     expect(failures.slice(0, 3)).toEqual([]);
   });
 });
