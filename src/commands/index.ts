@@ -11,6 +11,9 @@ import { registerEdit } from './edit.js';
 import { registerRefresh } from './refresh.js';
 import { registerGuard } from './guard.js';
 import { registerSeries } from './series.js';
+import { registerLog } from './log.js';
+import { registerBlame } from './blame.js';
+import { registerExport } from './export.js';
 
 /** Every command file exports a register function; the order here is the order in --help. */
 export function registerCommands(program: Command): void {
@@ -26,4 +29,7 @@ export function registerCommands(program: Command): void {
   registerRefresh(program);
   registerGuard(program);
   registerSeries(program);
+  registerLog(program);
+  registerBlame(program);
+  registerExport(program);
 }

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { kernelReleaseRegex, numberRangeRegex, planModules, renderDkmsConf, renderKbuild, renderMakefile, hasModuleEntry } from '../../src/core/dkms.js';
+import { parseKernelVersion } from '../../src/core/kernel-version.js';
+
+const hasBash = spawnSync('bash', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('numberRangeRegex', () => {
+  it('matches exactly lo..hi (exhaustive on 0..400 for chosen ranges)', () => {
+    for (const [lo, hi] of [[0, 0], [0, 9], [5, 18], [1, 12], [10, 99], [19, 255], [0, 255], [99, 101], [7, 7], [100, 199]] as const) {
+      const re = new RegExp(`^${numberRangeRegex(lo, hi)}$`);
+      for (let n = 0; n <= 400; n++) expect([lo, hi, n, re.test(String(n))]).toEqual([lo, hi, n, n >= lo && n <= hi]);
+    }
+  });
+
+  it('matches exactly lo..hi (property)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2500 }), (a, b, n) => {
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      return new RegExp(`^${numberRangeRegex(lo, hi)}$`).test(String(n)) === (n >= lo && n <= hi);
+    }));
+  });
+});
+
+describe('kernelReleaseRegex', () => {
+  const v = parseKernelVersion;
+  const matches = (min: string, max: string, release: string): boolean => new RegExp(kernelReleaseRegex(v(min), v(max))).test(release);
+
+  it('takes 2.6.x kernels by their third number', () => {
+    const yes = ['2.6.5', '2.6.5-7.308-smp', '2.6.9-89.ELsmp', '2.6.16.60-0.21-smp', '2.6.18-398.el5', '2.6.27'];
+    const no = ['2.6.4', '2.6.4-1', '2.6.28', '2.6.50', '2.4.21', '3.0.0', '6.1.0-28-amd64', '12.6.5', '2.6.50-1'];
+    for (const r of yes) expect([r, matches('2.6.5', '2.6.27', r)]).toEqual([r, true]);
+    for (const r of no) expect([r, matches('2.6.5', '2.6.27', r)]).toEqual([r, false]);
+  });
+
+  it('takes kernels from 3.0 on by major.minor (Debian keeps the patch level at 0)', () => {
+    const yes = ['6.1.0-28-amd64', '6.1.119', '6.5.0', '6.12.117+deb12-amd64', '6.12'];
+    const no = ['6.0.9', '6.13.0', '5.10.0-30-amd64', '6.10' + '1.0', '7.0.0'];
+    for (const r of yes) expect([r, matches('6.1.0', '6.12.0', r)]).toEqual([r, true]);
+    for (const r of no) expect([r, matches('6.1.0', '6.12.0', r)]).toEqual([r, false]);
+  });
+
+  it('spans 2.6 to newer series', () => {
+    for (const r of ['2.6.16', '2.6.255', '3.0.0', '4.19.0-20-amd64', '5.10.0', '6.1.0-28-amd64']) expect([r, matches('2.6.16', '6.1.0', r)]).toEqual([r, true]);
+    for (const r of ['2.6.15', '6.2.0', '2.4.37']) expect([r, matches('2.6.16', '6.1.0', r)]).toEqual([r, false]);
+  });
+
+  it.skipIf(!hasBash)('is an ERE bash =~ reads the same way', () => {
+    const re = kernelReleaseRegex(v('2.6.5'), v('6.12.0'));
+    const releases = ['2.6.5-7.308-smp', '2.6.4', '3.10.0-1160.el7', '6.12.117+deb12-amd64', '6.13.1'];
+    const script = `re='${re}'; for r in ${releases.join(' ')}; do [[ $r =~ $re ]] && echo yes || echo no; done`;
+    const out = spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(out).toEqual(releases.map((r) => (new RegExp(re).test(r) ? 'yes' : 'no')));
+    expect(out).toEqual(['yes', 'no', 'yes', 'yes', 'no']);
+  });
+});
+
+describe('modules, Kbuild and dkms.conf', () => {
+  const files = new Map([
+    ['blkfront/blkfront.c', 'static int __init f(void) { return 0; }\nmodule_init(f);\n'],
+    ['blkfront/block.h', ''],
+    ['xenbus/xenbus.c', 'int x;\n'],
+    ['xenbus/xenbus_probe.c', 'subsys_initcall(y);\n'],
+    ['net/a.c', 'module_init(a);\n'],
+    ['net/b.c', '  module_platform_driver(b_driver);\n'],
+    ['pci/front.c', 'module_init(f);\n'],
+    ['pci/helper.c', 'int h;\n'],
+    ['top.c', 'int t;\n'],
+    ['include/xen/x.h', ''],
+  ]);
+
+  it('detects module entry points', () => {
+    expect(hasModuleEntry('module_init(x);')).toBe(true);
+    expect(hasModuleEntry('\tmodule_xenbus_driver(d);')).toBe(true);
+    expect(hasModuleEntry('/* see module_init */ int x;')).toBe(false);
+  });
+
+  it('plans one module per entry point, composites for helpers, -mod against name clashes', () => {
+    expect(planModules(files)).toEqual([
+      { name: 'top', dir: '', objects: ['top.o'] },
+      { name: 'blkfront', dir: 'blkfront', objects: ['blkfront/blkfront.o'] },
+      { name: 'a', dir: 'net', objects: ['net/a.o'] },
+      { name: 'b', dir: 'net', objects: ['net/b.o'] },
+      { name: 'pci', dir: 'pci', objects: ['pci/front.o', 'pci/helper.o'] },
+      { name: 'xenbus-mod', dir: 'xenbus', objects: ['xenbus/xenbus.o', 'xenbus/xenbus_probe.o'] },
+    ]);
+    expect(() => planModules(new Map([['d/bad name.c', '']]))).toThrow(/not a valid module name/);
+  });
+
+  it('writes Kbuild with composite objects and the tree include path first', () => {
+    const kbuild = renderKbuild(planModules(files), { hasInclude: true });
+    expect(kbuild.split('\n')).toEqual([
+      '# Kbuild generated by pvpatch export; regenerate it, do not edit.',
+      'NOSTDINC_FLAGS += -I$(src)/include',
+      'obj-m += top.o',
+      'obj-m += blkfront/blkfront.o',
+      'obj-m += net/a.o',
+      'obj-m += net/b.o',
+      'obj-m += pci/pci.o',
+      'pci/pci-y := pci/front.o pci/helper.o',
+      'obj-m += xenbus/xenbus-mod.o',
+      'xenbus/xenbus-mod-y := xenbus/xenbus.o xenbus/xenbus_probe.o',
+      '',
+    ]);
+    expect(renderMakefile()).toMatch(/\n\t\$\(MAKE\) -C \$\(KDIR\) M=\$\(CURDIR\) \$@\n/);
+  });
+
+  const conf = renderDkmsConf({
+    name: 'pvdrivers', version: '1.0', modules: planModules(files),
+    kernels: ['2.6.18', '2.6.5', '2.6.27'].map((x) => parseKernelVersion(x)), origin: 'drop 1.0, 3 patches',
+  });
+
+  it.skipIf(!hasBash)('writes a dkms.conf that bash sources into the right fields', () => {
+    const script = [
+      'set -eu', 'kernel_source_dir=/lib/modules/K/build', 'dkms_tree=/var/lib/dkms', 'eval "$(cat)"',
+      'echo "$PACKAGE_NAME|$PACKAGE_VERSION|${#BUILT_MODULE_NAME[@]}|$AUTOINSTALL"',
+      'for i in "${!BUILT_MODULE_NAME[@]}"; do echo "${BUILT_MODULE_NAME[$i]}|${BUILT_MODULE_LOCATION[$i]:-}|${DEST_MODULE_LOCATION[$i]}"; done',
+      'echo "${MAKE[0]}"', 'echo "$CLEAN"',
+      'for r in 2.6.5-7.308-smp 2.6.18-398.el5 2.6.4 2.6.28; do [[ $r =~ $BUILD_EXCLUSIVE_KERNEL ]] && echo "$r yes" || echo "$r no"; done',
+    ].join('\n');
+    const r = spawnSync('bash', ['-c', script], { input: conf, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'pvdrivers|1.0|6|yes',
+      'top||/updates/dkms',
+      'blkfront|blkfront/|/updates/dkms',
+      'a|net/|/updates/dkms',
+      'b|net/|/updates/dkms',
+      'pci|pci/|/updates/dkms',
+      'xenbus-mod|xenbus/|/updates/dkms',
+      'make -C /lib/modules/K/build M=/var/lib/dkms/pvdrivers/1.0/build modules',
+      'make -C /lib/modules/K/build M=/var/lib/dkms/pvdrivers/1.0/build clean',
+      '2.6.5-7.308-smp yes', '2.6.18-398.el5 yes', '2.6.4 no', '2.6.28 no',
+    ]);
+  });
+
+  it('names the kernel range and refuses what DKMS cannot use', () => {
+    expect(conf).toContain('# kernels.json: 2.6.5 (oldest) to 2.6.27 (newest)');
+    expect(conf.startsWith('# dkms.conf generated by pvpatch export (drop 1.0, 3 patches)')).toBe(true);
+    const base = { name: 'p', version: '1', modules: planModules(files), kernels: [parseKernelVersion('6.1')] };
+    expect(() => renderDkmsConf({ ...base, name: 'a b' })).toThrow(/bad DKMS package name/);
+    expect(() => renderDkmsConf({ ...base, version: '1/2' })).toThrow(/bad DKMS package version/);
+    expect(() => renderDkmsConf({ ...base, modules: [] })).toThrow(/no .c file/);
+    expect(() => renderDkmsConf({ ...base, kernels: [] })).toThrow(/no kernel/);
+  });
+});
