@@ -107,7 +107,8 @@ export function parseKernelsConfig(text: string, file = 'kernels.json'): Kernels
     if (raw.defines !== undefined) {
       if (!isRecord(raw.defines)) throw new ConfigError(`kernel ${name}: "defines" must be an object`, where);
       for (const [k, v] of Object.entries(raw.defines)) {
-        if (!IDENT.test(k)) throw new ConfigError(`kernel ${name}: bad macro name "${k}" in defines`, where);
+        // `__has_include(<x.h>)` keys declare what the kernel's headers provide ("1" or "0").
+        if (!IDENT.test(k) && !/^__has_include\s*\(\s*(<[^>]*>|"[^"]*")\s*\)$/.test(k)) throw new ConfigError(`kernel ${name}: bad macro name "${k}" in defines`, where);
         if (typeof v !== 'string') throw new ConfigError(`kernel ${name}: define ${k} must be a string`, where);
         defines[k] = v;
       }

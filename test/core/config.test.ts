@@ -53,3 +53,10 @@ describe('parseKernelsConfig', () => {
     expect(() => findKernel(parseKernelsConfig(good), 'rhel9')).toThrow('unknown kernel "rhel9" (kernels.json has: sles9, rhel4)');
   });
 });
+
+describe('__has_include declarations', () => {
+  it('accepts __has_include(<x.h>) keys in defines', () => {
+    const c = parseKernelsConfig('{"kernels":[{"name":"k","version":"6.1","defines":{"__has_include(<net/page_pool/types.h>)":"0"},"build":{"kind":"cc"}}]}');
+    expect(c.kernels[0]?.defines).toEqual({ '__has_include(<net/page_pool/types.h>)': '0' });
+  });
+});

@@ -27,7 +27,8 @@ export function ccArgs(root: string, tree: string, file: string, config: Kernels
   for (const m of config.macros) {
     args.push(m.params.length > 0 || /\(/.test(m.name) ? `-D${m.name}(${m.params.join(',')})=${m.body}` : `-D${m.name}=${m.body}`);
   }
-  for (const [k, v] of Object.entries(kernel.defines)) args.push(`-D${k}=${v}`);
+  // __has_include answers are for pvpatch's own evaluation; gcc asks the real headers.
+  for (const [k, v] of Object.entries(kernel.defines)) if (!k.startsWith('__has_include')) args.push(`-D${k}=${v}`);
   args.push(...kernel.build.cflags, path.join(tree, file));
   return args;
 }
