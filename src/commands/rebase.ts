@@ -173,8 +173,8 @@ async function settle(ws: Workspace, state: RebaseState, result: RebaseSeriesRes
   }
   if (!completed) {
     if (opts.review !== false && !opts.json && process.stdin.isTTY && process.stdout.isTTY) {
-      const { runReview } = await import('./review.js');
-      await runReview(ws);
+      const { runReview, continueRebase } = await import('./review.js');
+      if (await runReview(ws)) continueRebase(ws);
       return;
     }
     process.exitCode = 1;

@@ -48,8 +48,11 @@ async function editInEditor(item: ReviewItem, from: string, onto: string): Promi
   }
 }
 
-/** The ink review screen over the rebase in progress; resolves when the user quits or continues. */
-export async function runReview(ws: Workspace): Promise<void> {
+/**
+ * The ink review screen over the rebase in progress; resolves when the user quits or accepts to
+ * continue, with true in that case (the caller runs `rebase --continue` once it holds no lock).
+ */
+export async function runReview(ws: Workspace): Promise<boolean> {
   const { render } = await import('ink');
   const { ReviewApp } = await import('../tui/components/ReviewApp.js');
   const state = await readRebaseState(ws.root);
@@ -70,11 +73,13 @@ export async function runReview(ws: Workspace): Promise<void> {
     { exitOnCtrlC: false },
   );
   await app.waitUntilExit();
-  if (continueAfter) {
-    const { spawnSync: run } = await import('node:child_process');
-    const r = run(process.execPath, [process.argv[1] as string, '-C', ws.root, 'rebase', '--continue', '--no-review'], { stdio: 'inherit' });
-    process.exitCode = r.status ?? 1;
-  }
+  return continueAfter;
+}
+
+/** `pvpatch rebase --continue` in a child process, with this terminal (after the review screen). */
+export function continueRebase(ws: Workspace): void {
+  const r = spawnSync(process.execPath, [process.argv[1] as string, '-C', ws.root, 'rebase', '--continue', '--no-review'], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
 }
 
 function renderItems(items: ReviewItem[]): string {
@@ -97,7 +102,7 @@ export function registerReview(program: Command): void {
         else print(items.length ? renderItems(items) : 'nothing to review');
         return;
       }
-      await withLock(ws.root, 'review', () => runReview(ws));
+      if (await withLock(ws.root, 'review', () => runReview(ws))) continueRebase(ws);
     });
 
   program
