@@ -18,7 +18,7 @@ import { findSeriesEntry } from './patch-ref.js';
 import { failOnLater, loadOpenEdit, recordRefreshed, refreshInWorkspace, renderRefresh, type RefreshOutcome } from './refresh.js';
 
 interface GuardOptions {
-  below: string;
+  below?: string;
   rhel?: string;
   sles?: string;
   compat?: string;
@@ -111,7 +111,7 @@ export function registerGuard(program: Command): void {
   program
     .command('guard <range>')
     .description('wrap upstream lines FILE:START-END in "#if <older kernels> compat #else upstream #endif" and refresh the patch')
-    .requiredOption('--below <version>', 'kernels older than this take the compat branch, e.g. 2.6.16')
+    .option('--below <version>', 'required: kernels older than this take the compat branch, e.g. 2.6.16')
     .option('--rhel <release>', 'except RHEL kernels from this release on (they backported it), e.g. 5.4; needs RHEL_RELEASE_VERSION in kernels.json "macros"')
     .option('--sles <release>', 'except SLES kernels from this release on, e.g. 10.2; needs SLE_VERSION in kernels.json "macros"')
     .option('--compat <file>', 'the compat code for the #if branch (- for stdin; default: $EDITOR)')
@@ -126,10 +126,12 @@ export function registerGuard(program: Command): void {
       'Example: pvpatch guard blkfront/blkfront.c:120-122 --below 2.6.16 --rhel 5.4 --compat old.c --patch blkfront/queue',
     ].join('\n'))
     .action(async (range: string, opts: GuardOptions, cmd: Command) => {
+      if (opts.below === undefined) throw new InputError('--below VERSION is required: kernels older than it take the compat branch');
+      const below = opts.below;
       const { file, start, end } = parseFileRange(range);
       const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !opts.yes && !opts.dryRun && !opts.json && opts.compat !== '-';
       const result = await withWorkspace(cmd, 'guard', async (ws) => {
-        const spec = parseGuardSpec(opts, ws.config, KERNELS_JSON);
+        const spec = parseGuardSpec({ ...opts, below }, ws.config, KERNELS_JSON);
         const condition = guardCondition(spec);
         const open = await readEditState(ws);
         let entry: SeriesEntry;
