@@ -57,7 +57,7 @@ describe('pvpatch guard', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,10)\n\nkernel    version  takes\nsles9     2.6.5    #if (compat code)\nrhel4     2.6.9    #if (compat code)\nsles10    2.6.16   #else (upstream code)');
-    expect(r.stdout).toMatch(/refreshed patches\/blkfront\/elevator-by-name\.patch: 1 file\n  M blkfront\/blkfront\.c \(\+4 -0\)\nthe 14 later patches still apply on top/);
+    expect(r.stdout).toMatch(/refreshed patches\/blkfront\/elevator-by-name\.patch: 1 file\n {2}M blkfront\/blkfront\.c \(\+4 -0\)\nthe 14 later patches still apply on top/);
     const patch = await fsp.readFile(path.join(ws, 'patches/blkfront/elevator-by-name.patch'), 'utf8');
     expect(patch).toContain('+#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,10)\n+\televator_init(rq, &elevator_noop);\n+#else\n \televator_init(rq, "noop");\n+#endif\n');
     expect(await fsp.readFile(treeFile, 'utf8')).toContain('#else\n\televator_init(rq, "noop");\n#endif\n');

@@ -113,7 +113,7 @@ describe('pvpatch refresh', () => {
     await fsp.appendFile(path.join(ws, TREE, 'platform-pci/platform-pci.c'), '/* end */\n');
     const dry = pvpatch(['refresh', '--dry-run'], { cwd: ws });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/^would refresh patches\/platform-pci\/irqf-shared\.patch: 1 file\n  M platform-pci\/platform-pci\.c \(\+\d+ -\d+\)/);
+    expect(dry.stdout).toMatch(/^would refresh patches\/platform-pci\/irqf-shared\.patch: 1 file\n {2}M platform-pci\/platform-pci\.c \(\+\d+ -\d+\)/);
     expect(await fsp.readFile(file, 'utf8')).toBe(original);
     await fsp.writeFile(file, original.replace('Subject:', 'Subject: [v2]'));
     const changed = pvpatch(['refresh'], { cwd: ws });
