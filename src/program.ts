@@ -13,6 +13,8 @@ export function createProgram(): Command {
     .enablePositionalOptions()
     .option('-C, --workspace <dir>', 'the workspace directory (default: the nearest directory with kernels.json)')
     .showHelpAfterError('(run with --help for usage)')
+    // Before the subcommands exist, so that they inherit it: usage errors become exit 2 in cli.ts.
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`pvpatch: ${str.replace(/^error: /, '')}`) });
   registerCommands(program);
   return program;

@@ -39,6 +39,14 @@ export type SeriesResult =
   | { ok: true; files: Map<string, string>; origins: Map<string, (string | null)[]>; hunks: HunkOutcome[]; applied: string[] }
   | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[]; files: Map<string, string> };
 
+/**
+ * A patch with a header but no diff yet (as `pvpatch new` writes it): quilt applies it as a
+ * no-op, and so does pvpatch. Recognised by the absence of `diff --git` and `---`/`+++` pairs.
+ */
+export function isHeaderOnly(text: string): boolean {
+  return !/^diff --git /m.test(text) && !/^--- [^\n]*\r?\n\+\+\+ /m.test(text);
+}
+
 export function hunkHeader(h: Hunk): string {
   const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
   return `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@${h.section ? ` ${h.section.trim()}` : ''}`;
@@ -73,6 +81,10 @@ export function applySeries(
   const hunks: HunkOutcome[] = [];
   const applied: string[] = [];
   for (const { entry, text } of patches) {
+    if (isHeaderOnly(text)) {
+      applied.push(entry.name);
+      continue;
+    }
     const parsed = parsePatch(text, `patches/${entry.name}`);
     for (const fp of parsed.files) {
       const file = targetPath(fp);

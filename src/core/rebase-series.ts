@@ -7,7 +7,7 @@
  * `--continue` re-runs the whole thing with the new resolutions, which is deterministic.
  */
 import { CheckFailed } from './errors.js';
-import type { SeriesPatch } from './apply-series.js';
+import { isHeaderOnly, type SeriesPatch } from './apply-series.js';
 import { parsePatch } from './patch/parse.js';
 import { formatPatch } from './patch/format.js';
 import { applyFilePatch } from './patch/apply.js';
@@ -136,6 +136,12 @@ export function rebaseSeries(input: RebaseSeriesInput): RebaseSeriesResult {
   const curNew = new Map(input.newDrop);
   const outcomes: PatchOutcome[] = [];
   for (const { entry, text } of input.patches) {
+    if (isHeaderOnly(text)) {
+      // Nothing to carry yet: the patch keeps its header as it is.
+      const dropped = input.droppedPatches.has(entry.name);
+      outcomes.push({ patch: entry.name, subsystem: subsystemOf(entry.name), status: dropped ? 'dropped' : 'clean', kinds: [], files: [], items: [], newText: dropped ? null : text, detail: dropped ? DETAIL.dropped : 'no diff yet (header only): kept as it is' });
+      continue;
+    }
     const parsed = parsePatch(text, `patches/${entry.name}`);
     const results: FileRebaseResult[] = [];
     const newFiles: FilePatch[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { CheckFailed, InputError, IoError } from '../core/errors.js';
-import { applySeries, describeFailure, type SeriesPatch } from '../core/apply-series.js';
+import { applySeries, describeFailure, isHeaderOnly, type SeriesPatch } from '../core/apply-series.js';
 import type { SeriesEntry } from '../core/series.js';
 import { decodeUtf8, exists, listTree, readTextIfExists, replaceDirAtomic, writeFileAtomic } from './fs.js';
 import { readDropFiles, readSeriesPatches, selectDrop, type Workspace } from './workspace.js';
@@ -94,9 +94,7 @@ export async function readWorkTree(dir: string): Promise<Map<string, string>> {
  * A patch file without any file diff (a header written by `pvpatch new`, not refreshed yet).
  * It changes nothing, so it is skipped when the series is applied here.
  */
-export function isHeaderOnly(text: string): boolean {
-  return !/^diff --git /m.test(text) && !/^--- [^\n]*\r?\n\+\+\+ /m.test(text);
-}
+export { isHeaderOnly };
 
 /** applySeries over entries, skipping header-only patches; a failure is CheckFailed (exit 1). */
 export function applyEntries(files: ReadonlyMap<string, string>, entries: readonly SeriesEntry[], texts: ReadonlyMap<string, string>): Map<string, string> {

@@ -200,3 +200,31 @@ describe('pvpatch apply', () => {
     expect(pvpatch(['apply'], { cwd: c.ws }).code).toBe(0);
   });
 });
+
+describe('header-only patches', () => {
+  it('are applied as no-ops (as quilt does), so a patch just made by `pvpatch new` does not break apply', async () => {
+    const ws = await tempDir();
+    await writeTree(ws, {
+      'kernels.json': KERNELS,
+      'src/d/x.c': 'int a;\n',
+      'patches/series': 'd/empty.patch\n',
+      'patches/d/empty.patch': 'From: t <t@example.org>\nSubject: [PATCH] d: to be written\n\nWhy: …\n---\n',
+    });
+    expect(pvpatch(['upstream', 'import', 'src', '--version', '1'], { cwd: ws }).code).toBe(0);
+    const r = pvpatch(['apply', '--json'], { cwd: ws });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).patches).toBe(1);
+    expect(await fsp.readFile(path.join(ws, 'out/d/x.c'), 'utf8')).toBe('int a;\n');
+  });
+});
+
+describe('usage errors', () => {
+  it('exit 2 for unknown options and missing required options of subcommands', () => {
+    const bad = pvpatch(['apply', '--bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pvpatch: unknown option '--bogus'/);
+    expect(pvpatch(['upstream', 'import', 'x']).code).toBe(2);
+    expect(pvpatch(['no-such-command']).code).toBe(2);
+    expect(pvpatch(['apply', '--help']).code).toBe(0);
+  });
+});
