@@ -6,6 +6,7 @@ import { CheckFailed, InputError } from '../core/errors.js';
 import { rebaseSeries, type RebaseSeriesResult } from '../core/rebase-series.js';
 import { conflictKey, preimageText } from '../core/merge/rerere.js';
 import { resolvedLines } from '../core/review/resolve.js';
+import { renderSessionReport } from '../core/session-report.js';
 import type { Decision, ReviewItem } from '../core/review/model.js';
 import { formatDropsFile } from '../core/drops.js';
 import { formatSeries } from '../core/series.js';
@@ -79,7 +80,7 @@ async function runRebase(ws: Workspace, state: RebaseState): Promise<RebaseSerie
 }
 
 /** Write the rebased series: patches/ replaced atomically, dropped patches kept in patches/.dropped/, drops.json's current updated. */
-async function completeRebase(ws: Workspace, state: RebaseState, result: RebaseSeriesResult): Promise<{ kept: string[]; dropped: string[] }> {
+async function completeRebase(ws: Workspace, state: RebaseState, result: RebaseSeriesResult): Promise<{ kept: string[]; dropped: string[]; report: string }> {
   const kept: string[] = [];
   const dropped: string[] = [];
   const patchesDir = path.join(ws.root, 'patches');
@@ -106,15 +107,24 @@ async function completeRebase(ws: Workspace, state: RebaseState, result: RebaseS
     await fsp.writeFile(path.join(tmp, 'series'), formatSeries(kept));
   });
   await writeFileAtomic(path.join(ws.root, DROPS_JSON), formatDropsFile({ ...ws.drops, current: state.onto }));
-  await writeRebaseReport(ws, state, result);
+  const report = await writeRebaseReport(ws, state, result);
   await clearRebase(ws.root);
-  return { kept, dropped };
+  return { kept, dropped, report };
 }
 
-async function writeRebaseReport(ws: Workspace, state: RebaseState, result: RebaseSeriesResult): Promise<void> {
-  const lines = [`# Rebase from ${state.from} onto ${state.onto}`, '', '| patch | result | why |', '|---|---|---|'];
-  for (const p of result.patches) lines.push(`| ${p.patch} | ${p.status} | ${p.detail} |`);
-  await writeFileAtomic(path.join(ws.root, '.pvpatch', 'reports', `rebase-${state.from}-${state.onto}.md`), lines.join('\n') + '\n');
+/** The session report (markdown, with a suggested commit message) under .pvpatch/reports/. */
+async function writeRebaseReport(ws: Workspace, state: RebaseState, result: RebaseSeriesResult): Promise<string> {
+  // Every item of the session, also the conflicts settled by a decision (which the last run no longer shows).
+  const items = await readItems(ws.root);
+  const text = renderSessionReport({
+    from: state.from,
+    onto: state.onto,
+    patches: result.patches.map((p) => ({ patch: p.patch, status: p.status, kinds: p.kinds, detail: p.detail, items: items.filter((i) => i.patch === p.patch).map((i) => i.id) })),
+    items,
+  });
+  const file = path.join(ws.root, '.pvpatch', 'reports', `rebase-${state.from}-${state.onto}.md`);
+  await writeFileAtomic(file, text);
+  return file;
 }
 
 function renderReport(state: RebaseState, result: RebaseSeriesResult): string {
@@ -155,7 +165,7 @@ async function settle(ws: Workspace, state: RebaseState, result: RebaseSeriesRes
   const openStale = result.items.filter((i) => i.kind === 'stale' && i.status === 'open');
   const stop = result.openConflicts > 0 || (firstRun && openStale.length > 0);
   let completed = false;
-  let outcome: { kept: string[]; dropped: string[] } | undefined;
+  let outcome: { kept: string[]; dropped: string[]; report: string } | undefined;
   if (!stop) {
     outcome = await completeRebase(ws, state, result);
     completed = true;
@@ -165,7 +175,7 @@ async function settle(ws: Workspace, state: RebaseState, result: RebaseSeriesRes
   } else {
     print(renderReport(state, result));
     if (completed && outcome) {
-      print(`\nrebase complete: patches/ now based on drop ${state.onto} (${outcome.kept.length} patches${outcome.dropped.length ? `; dropped, kept in patches/.dropped/: ${outcome.dropped.join(', ')}` : ''})`);
+      print(`\nrebase complete: patches/ now based on drop ${state.onto} (${outcome.kept.length} patches${outcome.dropped.length ? `; dropped, kept in patches/.dropped/: ${outcome.dropped.join(', ')}` : ''})\nsession report and suggested commit message: ${path.relative(process.cwd(), outcome.report) || outcome.report}`);
       if (openStale.length > 0) print(`warning: ${openStale.length} stale guards were not reviewed: ${openStale.map((i) => `${i.id} (${i.file}:${i.line})`).join(', ')}`);
     } else {
       print(`\nthe rebase stopped for review: "pvpatch review" (or "pvpatch resolve ID …"), then "pvpatch rebase --continue"; "pvpatch rebase --abort" restores everything`);

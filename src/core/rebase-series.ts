@@ -197,7 +197,7 @@ export function rebaseSeries(input: RebaseSeriesInput): RebaseSeriesResult {
       files: results.map((r) => ({ path: r.path, status: r.status })),
       items,
       newText,
-      detail: DETAIL[status],
+      detail: results.some((r) => r.resolved.length > 0) ? `${DETAIL[status]}; conflicts settled by the maintainer's recorded resolutions` : DETAIL[status],
     });
   }
   const items = outcomes.flatMap((o) => o.items);
