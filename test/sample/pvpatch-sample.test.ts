@@ -109,6 +109,11 @@ describe('the embedded sample with pvpatch', () => {
     const b = pvpatch(['apply', '--build', '--json'], { cwd: rb });
     expect(b.code, b.stderr + b.stdout).toBe(0);
     expect((JSON.parse(b.stdout) as { drop: string; build: BuildJson }).build.ok).toBe(true);
+    const session = await fsp.readFile(path.join(rb, '.pvpatch', 'reports', 'rebase-1.0-1.1.md'), 'utf8');
+    expect(session).toMatch(/^# pvpatch rebase: 1\.0 → 1\.1\n/);
+    expect(session).toContain('| netfront/checksum-hw.patch | dropped: already contained upstream |');
+    expect(session).toMatch(/c-[0-9a-f]{8}\*\* conflict in `include\/xen\/xenbus\.h` at line \d+: resolved/);
+    expect(session).toContain('## Suggested commit message');
     const xenbus = await fsp.readFile(path.join(rb, 'out', 'include', 'xen', 'xenbus.h'), 'utf8');
     expect(xenbus).toContain('/* The states of the XenStore "state" node that front and back end share. */');
   });
