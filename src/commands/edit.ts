@@ -5,9 +5,10 @@ import { InputError } from '../core/errors.js';
 import { exists } from '../io/fs.js';
 import type { Workspace } from '../io/workspace.js';
 import {
-  DEFAULT_EDIT_TREE, changedSinceEdit, clearEditState, editTreeDir, materialisePatch, readEditState, readWorkTree, sha256,
+  DEFAULT_EDIT_TREE, changedSinceEdit, clearEditState, editTreeDir, materialisePatch, readEditState, readWorkTree,
   treeHashes, writeEditState, writeWorkTree, type EditState,
 } from '../io/edit-state.js';
+import { sha256 } from '../io/hash.js';
 import { print, printJson, withWorkspace, openWorkspace } from './common.js';
 import { findSeriesEntry } from './patch-ref.js';
 

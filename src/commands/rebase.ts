@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
@@ -17,13 +16,9 @@ import {
   type RebaseState,
 } from '../io/rebase-store.js';
 import { loadResolutions, saveResolution } from '../io/rr-cache.js';
+import { gitBlobHash, sha1 } from '../io/hash.js';
 import { print, printJson, table, withWorkspace } from './common.js';
 
-export const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
-export const gitBlobHash = (text: string): string => {
-  const bytes = Buffer.from(text, 'utf8');
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-};
 
 /** Record a conflict's decision as a resolution (rerere), so the re-run settles it. */
 export async function recordConflictDecision(root: string, item: ReviewItem, decision: Decision): Promise<void> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { applySeries, describeFailure, type ApplyFailure } from '../core/apply-series.js';
+import { applySeries, describeFailure, isHeaderOnly, type ApplyFailure } from '../core/apply-series.js';
 import { parsePatch } from '../core/patch/parse.js';
 import { formatPatch, hunkKey } from '../core/patch/format.js';
 import { createFilePatch } from '../core/patch/create.js';
@@ -12,8 +12,9 @@ import type { SeriesEntry } from '../core/series.js';
 import { readText, writeFileAtomic } from '../io/fs.js';
 import { readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import {
-  editTreeDir, gitBlobHash, isHeaderOnly, readEditState, readWorkTree, sha256, treeHashes, writeEditState, type EditState,
+  editTreeDir, readEditState, readWorkTree, treeHashes, writeEditState, type EditState,
 } from '../io/edit-state.js';
+import { gitBlobHash, sha256 } from '../io/hash.js';
 import { print, printJson, withWorkspace } from './common.js';
 
 // ---- the refreshed patch (pure) --------------------------------------------------------------

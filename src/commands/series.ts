@@ -2,13 +2,13 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { applySeries, describeFailure, type ApplyFailure } from '../core/apply-series.js';
+import { applySeries, describeFailure, isHeaderOnly, type ApplyFailure } from '../core/apply-series.js';
 import { parseSeries, subsystemOf, type SeriesEntry } from '../core/series.js';
 import { parsePatch } from '../core/patch/parse.js';
 import { describePatch } from '../core/patch/model.js';
 import { exists, listTree, readText, readTextIfExists, writeFileAtomic } from '../io/fs.js';
 import { readDropFiles, readSeriesPatches, SERIES, type Workspace } from '../io/workspace.js';
-import { isHeaderOnly, readEditState } from '../io/edit-state.js';
+import { readEditState } from '../io/edit-state.js';
 import { print, printJson, table, withWorkspace, openWorkspace } from './common.js';
 import { findSeriesEntry, normalisePatchName } from './patch-ref.js';
 

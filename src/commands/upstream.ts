@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -8,12 +7,9 @@ import { createFilePatch } from '../core/patch/create.js';
 import { formatPatch } from '../core/patch/format.js';
 import { decodeUtf8, replaceDirAtomic, resolveInside, writeFileAtomic, cleanTempSiblings } from '../io/fs.js';
 import { fetchDrop } from '../io/sources/index.js';
+import { sha256 } from '../io/hash.js';
 import { DROPS_JSON, dropDir, readDropFiles, selectDrop, type Workspace } from '../io/workspace.js';
 import { openWorkspace, print, printJson, progress, progressDone, table, withWorkspace } from './common.js';
-
-export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 interface ImportOptions {
   version: string;

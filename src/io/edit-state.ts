@@ -1,7 +1,7 @@
 // The open edit of `pvpatch edit` / `refresh` / `guard`: which patch, where its work tree is, and
 // the pre-patch texts the refreshed diff is taken against (.pvpatch/edit/state.json).
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.js';
 import { promises as fsp } from 'node:fs';
 import { CheckFailed, InputError, IoError } from '../core/errors.js';
 import { applySeries, describeFailure, isHeaderOnly, type SeriesPatch } from '../core/apply-series.js';
@@ -29,16 +29,6 @@ export interface EditState {
   tree: Record<string, string>;
   /** sha256 of the patch file when the tree was made (or last refreshed). */
   patchSha256: string;
-}
-
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** git's blob id of a text (`git hash-object`): sha1 of "blob <bytes>\0<bytes>". */
-export function gitBlobHash(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
 export function editTreeDir(ws: Workspace, state: Pick<EditState, 'dir'>): string {
@@ -94,7 +84,6 @@ export async function readWorkTree(dir: string): Promise<Map<string, string>> {
  * A patch file without any file diff (a header written by `pvpatch new`, not refreshed yet).
  * It changes nothing, so it is skipped when the series is applied here.
  */
-export { isHeaderOnly };
 
 /** applySeries over entries, skipping header-only patches; a failure is CheckFailed (exit 1). */
 export function applyEntries(files: ReadonlyMap<string, string>, entries: readonly SeriesEntry[], texts: ReadonlyMap<string, string>): Map<string, string> {

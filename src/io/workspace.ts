@@ -5,7 +5,7 @@ import { ConfigError, InputError } from '../core/errors.js';
 import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.js';
 import { decodeUtf8, exists, readText, readTextIfExists, resolveInside } from './fs.js';
 
 export interface Workspace {
@@ -93,7 +93,7 @@ export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<stri
       if (st.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}/${rel}`, { file: DROPS_JSON });
       const bytes = await fsp.readFile(full);
       const display = `upstream/${drop.version}/${rel}`;
-      if (createHash('sha256').update(bytes).digest('hex') !== drop.files[rel]) {
+      if (sha256(bytes) !== drop.files[rel]) {
         throw new InputError(`${display} differs from the sha256 recorded at import: drops are read-only (re-import it with "pvpatch upstream import … --version ${drop.version} --force")`, { file: display });
       }
       files.set(rel, decodeUtf8(bytes, display));
