@@ -3,6 +3,8 @@
  * `/* pvpatch: SUBSYS/NAME *\/` appended, so whoever reads the tree sees which patch put it there.
  */
 
+import { splitRecords } from './merge/lines.js';
+
 const CONDITIONAL_RE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/;
 const ANNOTATION_RE = /[ \t]*\/\* pvpatch: ([A-Za-z0-9_][A-Za-z0-9._+/-]*) \*\/(?=\r?$)/;
 
@@ -17,20 +19,7 @@ export function isConditionalDirective(line: string): boolean {
 }
 
 /** Split text into lines that keep their endings ("\n" or "\r\n"); the last may have none. */
-export function splitLinesKeepEnds(text: string): string[] {
-  if (text === '') return [];
-  const out: string[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) {
-      if (start < text.length) out.push(text.slice(start));
-      return out;
-    }
-    out.push(text.slice(start, nl + 1));
-    start = nl + 1;
-  }
-}
+export const splitLinesKeepEnds = splitRecords;
 
 function splitEnding(line: string): [string, string] {
   if (line.endsWith('\r\n')) return [line.slice(0, -2), '\r\n'];
