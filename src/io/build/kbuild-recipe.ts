@@ -34,16 +34,30 @@ export async function buildKbuild(ws: Workspace, tree: string, kernel: KernelEnt
   const modules = await moduleSources(dir);
   const hasKbuild = (await fsp.stat(path.join(dir, 'Kbuild')).catch(() => undefined)) !== undefined;
   if (!hasKbuild) await fsp.writeFile(path.join(dir, 'Kbuild'), kbuildFileText(modules));
-  const r = await runKbuild(prepared, dir, { cflags: kernel.build.cflags.length > 0 ? kernel.build.cflags : ['-Werror'] });
+  const cflags = kernel.build.cflags.length > 0 ? kernel.build.cflags : ['-Werror'];
+  const r = await runKbuild(prepared, dir, { cflags });
   const built = new Set(r.artifacts.map((a) => a.replace(/\.ko$/, '')));
-  const units = modules.map((m) => ({ unit: m.replace(/\.c$/, '.ko'), ok: r.ok && built.has(m.replace(/\.c$/, '')) }));
+  let units = modules.map((m) => ({ unit: m.replace(/\.c$/, '.ko'), ok: r.ok && built.has(m.replace(/\.c$/, '')) }));
+  let log = r.log;
+  // One failing module stops kbuild before modpost, so no .ko is linked at all: build each module
+  // alone to tell which ones fail (a generated Kbuild only; a tree's own Kbuild is left alone).
+  if (!r.ok && !hasKbuild && modules.length > 1) {
+    units = [];
+    for (const m of modules) {
+      await fsp.writeFile(path.join(dir, 'Kbuild'), kbuildFileText([m]));
+      const one = await runKbuild(prepared, dir, { cflags });
+      units.push({ unit: m.replace(/\.c$/, '.ko'), ok: one.ok && one.artifacts.includes(m.replace(/\.c$/, '.ko')) });
+      log += `\n# ${m} alone: ${one.ok ? 'ok' : 'FAILED'}\n${one.log}`;
+    }
+    await fsp.writeFile(path.join(dir, 'Kbuild'), kbuildFileText(modules));
+  }
   const header = `# kernel ${kernel.name}: headers ${prepared.release} (${prepared.packages.map((p) => `${p.package}=${p.version}`).join(', ')}), compiler ${prepared.compiler}\n`;
   return {
     kernel: kernel.name,
     ok: r.ok && units.every((u) => u.ok),
     units,
     firstErrors: r.ok && modules.length === 0 ? ['no module sources (module_init) in the tree'] : r.firstErrors,
-    log: header + r.log,
+    log: header + log,
     durationMs: Date.now() - started,
   };
 }
