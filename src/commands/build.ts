@@ -29,24 +29,65 @@ export async function runBuildMatrix(ws: Workspace, tree: string, opts: BuildOpt
   const kernels = opts.kernel && opts.kernel.length > 0 ? opts.kernel.map((k) => findKernel(ws.config, k)) : ws.config.kernels;
   const jobs = opts.jobs === undefined ? os.availableParallelism() : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`-j needs a positive number, not "${opts.jobs}"`);
-  let done = 0;
-  const running = new Set<string>();
-  const show = (): void => progress(`building ${done}/${kernels.length} kernels${running.size ? ` (running: ${[...running].join(', ')})` : ''}`, opts.json);
-  const results = await pool(kernels, jobs, async (k) => {
-    running.add(k.name);
-    show();
-    const r = await buildKernel(ws, tree, k, Math.max(1, Math.floor(jobs / kernels.length)));
-    running.delete(k.name);
-    done++;
-    show();
-    await writeFileAtomic(path.join(tree, '.pvpatch', 'build', `${k.name}.log`), r.log);
-    return r;
-  });
-  progressDone(opts.json);
-  return results;
+  const live = liveProgress(kernels.map((k) => k.name), opts.json === true);
+  try {
+    return await pool(kernels, jobs, async (k) => {
+      live.start(k.name);
+      const r = await buildKernel(ws, tree, k, Math.max(1, Math.floor(jobs / kernels.length)));
+      live.finish(k.name, r.ok);
+      await writeFileAtomic(path.join(tree, '.pvpatch', 'build', `${k.name}.log`), r.log);
+      return r;
+    });
+  } finally {
+    live.stop();
+  }
 }
 
-export function renderMatrix(ws: Workspace, results: KernelBuildResult[]): string {
+type KernelState = { state: 'waiting' } | { state: 'running'; since: number } | { state: 'ok' | 'FAILED'; took: number };
+
+/** The progress line of a build: one cell per kernel (waiting, running with its time, ok, FAILED), the total time. */
+export function progressLine(kernels: readonly string[], states: ReadonlyMap<string, KernelState>, now: number, started: number, width: number): string {
+  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+  const done = [...states.values()].filter((s) => s.state === 'ok' || s.state === 'FAILED').length;
+  const cells = kernels.map((name) => {
+    const s = states.get(name) ?? { state: 'waiting' };
+    if (s.state === 'running') return `${name} ${secs(now - s.since)}…`;
+    if (s.state === 'waiting') return `${name} -`;
+    return `${name} ${s.state} ${secs(s.took)}`;
+  });
+  const line = `building ${done}/${kernels.length} [${secs(now - started)}]  ${cells.join(' | ')}`;
+  return line.length > width ? line.slice(0, Math.max(0, width - 1)) + '…' : line;
+}
+
+/**
+ * A live progress line on stderr while kernels build, redrawn on every change and every 200 ms
+ * (so running kernels show their time); nothing when stderr is not a terminal or in --json mode.
+ */
+function liveProgress(kernels: readonly string[], json: boolean): { start(name: string): void; finish(name: string, ok: boolean): void; stop(): void } {
+  const states = new Map<string, KernelState>(kernels.map((k) => [k, { state: 'waiting' }]));
+  const started = Date.now();
+  const draw = (): void => progress(progressLine(kernels, states, Date.now(), started, (process.stderr.columns || 100) - 1), json);
+  const timer = json || !process.stderr.isTTY ? undefined : setInterval(draw, 200);
+  timer?.unref();
+  return {
+    start(name) {
+      states.set(name, { state: 'running', since: Date.now() });
+      draw();
+    },
+    finish(name, ok) {
+      const s = states.get(name);
+      states.set(name, { state: ok ? 'ok' : 'FAILED', took: s?.state === 'running' ? Date.now() - s.since : 0 });
+      draw();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      progressDone(json);
+    },
+  };
+}
+
+/** The matrix, then the first error lines of each failed kernel (each line once) and where its log is. */
+export function renderMatrix(ws: Workspace, results: KernelBuildResult[], tree?: string): string {
   const rows = results.map((r) => {
     const k = ws.config.kernels.find((x) => x.name === r.kernel);
     const units = r.units.length;
@@ -55,7 +96,10 @@ export function renderMatrix(ws: Workspace, results: KernelBuildResult[]): strin
   });
   let text = table(['kernel', 'version', 'recipe', 'result', 'units', 'time'], rows);
   for (const r of results.filter((x) => !x.ok)) {
-    text += `\n\n${r.kernel}: ${r.firstErrors.length ? '' : 'failed'}\n${r.firstErrors.map((l) => `  ${l}`).join('\n')}`;
+    const failedUnits = r.units.filter((u) => !u.ok).length;
+    const log = tree ? `; log: ${path.relative(process.cwd(), path.join(tree, '.pvpatch', 'build', `${r.kernel}.log`))}` : '';
+    const errors = [...new Set(r.firstErrors)];
+    text += `\n\n${r.kernel} failed (${failedUnits} of ${r.units.length} units${log})${errors.length ? ':' : ''}${errors.map((l) => `\n  ${l}`).join('')}`;
   }
   const failed = results.filter((r) => !r.ok).length;
   text += `\n\n${results.length - failed} of ${results.length} kernels built`;
@@ -76,7 +120,7 @@ export function registerBuild(program: Command): void {
       const results = await runBuildMatrix(ws, tree, opts);
       const failed = results.filter((r) => !r.ok);
       if (opts.json) printJson({ tree, ok: failed.length === 0, kernels: results.map(({ log: _log, ...r }) => r) });
-      else print(renderMatrix(ws, results));
+      else print(renderMatrix(ws, results, tree));
       if (failed.length > 0) {
         if (opts.json) process.exitCode = 1;
         else throw new CheckFailed(`build failed for ${failed.map((r) => r.kernel).join(', ')} (logs in ${path.relative(process.cwd(), path.join(tree, '.pvpatch', 'build')) || '.'})`);
