@@ -297,7 +297,7 @@ function zeroOutcome(report: ScanReport, g: CondGroup, config: KernelsConfig, _s
   }
   if (byBranch.size === 1) {
     const [branch] = [...byBranch.keys()];
-    return `, so every kernel takes ${branch}`;
+    return branch === 'no branch' ? ', so no kernel takes any branch' : `, so every kernel takes ${branch}`;
   }
   return `, so ${[...byBranch].map(([b, ks]) => `${kernelList(ks)} take${ks.length === 1 ? 's' : ''} ${b}`).join(', ')}`;
 }
@@ -487,10 +487,8 @@ export function checkTree(input: CheckInput): CheckReport {
   const limits: string[] = [];
   if (!input.origins) limits.push('without line origins (a tree given by --tree), edits of later patches inside earlier guards are not checked');
   if (unbalanced > 0) limits.push(`${unbalanced} unbalanced file${unbalanced === 1 ? '' : 's'}: kernels are compared without ${unbalanced === 1 ? 'it' : 'them'}`);
-  if (config.kernels.length > 1) {
-    const balanced = new Map([...input.files].filter(([f]) => !findings.some((x) => x.kind === 'unbalanced' && x.file === f)));
-    findings.push(...identicalFindings(balanced, config, input.kernelLine));
-  }
+  const balanced = new Map([...input.files].filter(([f]) => isCSource(f) && !findings.some((x) => x.kind === 'unbalanced' && x.file === f)));
+  if (config.kernels.length > 1 && balanced.size > 0) findings.push(...identicalFindings(balanced, config, input.kernelLine));
   findings.sort((a, b) => {
     const ka = a.file === 'kernels.json' ? 1 : 0;
     const kb = b.file === 'kernels.json' ? 1 : 0;
