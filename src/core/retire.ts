@@ -116,7 +116,7 @@ export interface SimplifiedFile {
   text: string;
   /** Groups simplified (line = opening directive in the input text), with the patch that opened them. */
   guards: (Omit<SimplifiedGuard, 'file'> & { patch: string; ordinal: number })[];
-  undecided: Omit<UndecidedGuard, 'file'>[];
+  undecided: (Omit<UndecidedGuard, 'file'> & { ordinal: number })[];
 }
 
 /**
@@ -152,7 +152,7 @@ export function simplifyGuards(text: string, file: string, origins: readonly (st
     const d = decide(taken, failing, names);
     const directive = directiveSource(report.lines, open.line);
     if (!d.decided) {
-      if (d.undecided.length > 0) undecided.push({ line: open.line, directive, patch: origin, kernels: d.undecided });
+      if (d.undecided.length > 0) undecided.push({ line: open.line, directive, patch: origin, kernels: d.undecided, ordinal });
       continue;
     }
     for (const b of g.branches) drop(b.directive.line, b.directive.endLine);
@@ -295,7 +295,7 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
   const origins = new Map<string, (string | null)[]>();
   const rewrites: PatchRewrite[] = [];
   const pending: { rewrite: PatchRewrite; file: string; patch: string; directive: string; ordinal: number; stageLine: number; guard: Omit<SimplifiedGuard, 'file' | 'line'> }[] = [];
-  const undecided: UndecidedGuard[] = [];
+  const pendingUndecided: (UndecidedGuard & { ordinal: number })[] = [];
   for (const sp of series) {
     const name = sp.entry.name;
     if (hasNoDiff(sp.text)) {
@@ -331,7 +331,7 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
         const { patch: _p, line, ordinal, ...guard } = g;
         pending.push({ rewrite, file: target, patch: name, directive: g.directive, ordinal, stageLine: line, guard });
       }
-      for (const u of s.undecided) if (u.patch === name) undecided.push({ file: target, ...u, patch: patchLabel(u.patch) });
+      for (const u of s.undecided) if (u.patch === name) pendingUndecided.push({ file: target, ...u });
     }
     const out = rewritePatch(name, sp.text, parsed, simple, nextSimple);
     rewrite.status = out.status;
@@ -345,6 +345,11 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
     const line = finalLine(tree, origins, p.file, p.patch, p.directive, p.ordinal) ?? p.stageLine;
     p.rewrite.guards.push({ file: p.file, line, ...p.guard });
   }
+  const undecided: UndecidedGuard[] = pendingUndecided.map(({ ordinal, ...u }) => ({
+    ...u,
+    line: finalLine(tree, origins, u.file, u.patch, u.directive, ordinal) ?? u.line,
+    patch: patchLabel(u.patch),
+  }));
   const kept = rewrites.filter((p) => p.newText !== null);
   const plan: RetirePlan = {
     retired,
