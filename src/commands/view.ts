@@ -27,13 +27,20 @@ export interface TreeSource {
   manifest?: Manifest;
 }
 
-/** The files of a directory tree (UTF-8 text), without its .pvpatch/ state, and its manifest if it has one. */
+/** The text files of a directory tree (binary files other than C sources left out), without its .pvpatch/ state, and its manifest if it has one. */
 export async function readTreeDir(dir: string): Promise<TreeSource> {
   const shown = path.relative(process.cwd(), dir) || '.';
   if (!(await exists(dir))) throw new InputError(`${shown} does not exist (run "pvpatch apply" to write out/, or omit --tree to apply the series in memory)`);
   const names = await listTree(dir, { skip: (rel) => rel === '.pvpatch' });
   const files = new Map<string, string>();
-  for (const rel of names) files.set(rel, await readText(path.join(dir, rel), rel));
+  for (const rel of names) {
+    try {
+      files.set(rel, await readText(path.join(dir, rel), rel));
+    } catch (err) {
+      // A binary file (an object file, a firmware blob) has no view: leave it out, unless it claims to be C.
+      if (isCSource(rel) || !(err instanceof InputError)) throw err;
+    }
+  }
   let manifest: Manifest | undefined;
   const manifestText = await readTextIfExists(path.join(dir, '.pvpatch', 'manifest.json'));
   if (manifestText !== undefined) {

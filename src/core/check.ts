@@ -263,6 +263,20 @@ function groupFindings(ctx: FileContext, gi: number, config: KernelsConfig, know
         break;
     }
   }
+  // LINUX_VERSION_CODE against a bare number (0x020610): the engine only reads KERNEL_VERSION(a,b,c) literals.
+  const codes = config.kernels.map((k) => k.code);
+  for (const b of g.branches) {
+    if (b.directive.kind !== 'if' && b.directive.kind !== 'elif') continue;
+    const text = b.directive.text;
+    const pattern = /\bLINUX_VERSION_CODE\s*(?:<=?|>=?|==|!=)\s*(0[xX][0-9a-fA-F]+|[1-9]\d*)[uUlL]*\b|\b(0[xX][0-9a-fA-F]+|[1-9]\d*)[uUlL]*\s*(?:<=?|>=?|==|!=)\s*LINUX_VERSION_CODE\b/g;
+    for (const m of text.matchAll(pattern)) {
+      const literal = (m[1] ?? m[2]) as string;
+      const value = Number(literal);
+      const version = `${Math.floor(value / 65536)}.${Math.floor(value / 256) % 256}.${value % 256}`;
+      const side = value < Math.min(...codes) ? 'older than the oldest' : value > Math.max(...codes) ? 'newer than the newest' : undefined;
+      if (side) add({ line: b.directive.line, severity: soft, kind: 'version-out-of-range', message: `${literal} (${version}) is ${side} supported kernel: no supported kernel is on the other side of it` });
+    }
+  }
   // Declared helpers (RHEL_RELEASE_VERSION, SLE_VERSION…) reach gcc only through the cc recipe;
   // a kbuild kernel gets them from its own headers, or not at all.
   const kbuild = config.kernels.filter((k) => k.build.kind === 'kbuild').map((k) => k.name);

@@ -60,6 +60,14 @@ describe('check: guards constant over the kernels', () => {
     expect(f.message).toBe('guard is taken by every kernel that reaches it, sles9, rhel4 (the enclosing conditional at line 1 keeps sles10, rhel5 out): consider unwrapping');
   });
 
+  it('LINUX_VERSION_CODE against a bare number outside the supported range', () => {
+    const f = check({ 'h.c': guard('drv/hex', 'LINUX_VERSION_CODE < 0x020604', 'a();', 'b();') + guard('drv/dec', '132624 <= LINUX_VERSION_CODE', 'c();') });
+    expect(f.filter((x) => x.kind === 'version-out-of-range').map((x) => [x.line, x.message])).toEqual([
+      [1, '0x020604 (2.6.4) is older than the oldest supported kernel: no supported kernel is on the other side of it'],
+    ]);
+    expect(f.find((x) => x.kind === 'constant-guard')?.line).toBe(1);
+  });
+
   it('upstream conditionals get notes, not warnings; a guard the kernels split on gets nothing', () => {
     const f = check({ 'u.c': '#if LINUX_VERSION_CODE >= KERNEL_VERSION(2,6,0)\nx();\n#endif\n' + guard('drv/ok', 'LINUX_VERSION_CODE < KERNEL_VERSION(2,6,16)', 'a();', 'b();') });
     expect(f.map((x) => [x.line, x.kind, x.severity, x.patch])).toEqual([[1, 'constant-guard', 'note', undefined], [1, 'version-out-of-range', 'note', undefined]]);
