@@ -148,7 +148,8 @@ function renderPlan(plan: RetirePlan, drop: string, droppedTo: Map<string, strin
   if (touched.length === 0) lines.push('no guard becomes constant: every patch stays as it is');
   for (const p of touched) {
     const where = p.status === 'emptied' ? ` → ${DROPPED_DIR}/${droppedTo?.get(p.patch) ?? p.patch}` : '';
-    lines.push(`${p.patch}: ${STATUS_TEXT[p.status]}${where}`);
+    const left = p.left ? ` (${p.left.hunks} hunk${p.left.hunks === 1 ? '' : 's'} left: +${p.left.insertions} -${p.left.deletions})` : '';
+    lines.push(`${p.patch}: ${STATUS_TEXT[p.status]}${left}${where}`);
     for (const g of p.guards) {
       const what = g.action === 'removed' ? `removed: none of ${kernelList(g.kernels)} takes it` : `unwrapped ${g.kept ?? ''}: ${kernelList(g.kernels)} all take it`;
       lines.push(`    ${g.file}:${g.line}: ${g.directive}  ${what}`);
@@ -246,7 +247,7 @@ before. patches/ is replaced atomically, then kernels.json.`)
           retired: plan.retired,
           remaining: plan.remaining,
           drop,
-          patches: plan.patches.map((p) => ({ patch: p.patch, status: p.status, guards: p.guards, ...(p.status === 'emptied' ? { droppedTo: `${DROPPED_DIR}/${droppedTo?.get(p.patch) ?? p.patch}` } : {}) })),
+          patches: plan.patches.map((p) => ({ patch: p.patch, status: p.status, guards: p.guards, ...(p.left ? { left: p.left } : {}), ...(p.status === 'emptied' ? { droppedTo: `${DROPPED_DIR}/${droppedTo?.get(p.patch) ?? p.patch}` } : {}) })),
           series: plan.series,
           dropped: plan.dropped,
           undecided: plan.undecided,

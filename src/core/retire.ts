@@ -72,6 +72,8 @@ export interface PatchRewrite {
   /** null when emptied. */
   newText: string | null;
   guards: SimplifiedGuard[];
+  /** What is left of a rewritten patch: hunks, lines added and removed. */
+  left?: { hunks: number; insertions: number; deletions: number };
 }
 
 export interface RetirePlan {
@@ -203,7 +205,7 @@ function relocate(fp: FilePatch, oldText: string | null, newText: string | null)
 }
 
 /** Patch `parsed` rewritten to take `before` to `after`: kept where it still does exactly that. */
-function rewritePatch(name: string, text: string, parsed: PatchFile, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): { status: RewriteStatus; text: string | null } {
+function rewritePatch(name: string, text: string, parsed: PatchFile, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): { status: RewriteStatus; text: string | null; left?: PatchRewrite['left'] } {
   const files: FilePatch[] = [];
   let changed = false;
   let moved = false;
@@ -226,7 +228,66 @@ function rewritePatch(name: string, text: string, parsed: PatchFile, before: Rea
   }
   if (files.length === 0) return { status: 'emptied', text: null };
   if (!changed && !moved) return { status: 'unchanged', text };
-  return { status: changed ? 'rewritten' : 'refreshed', text: formatPatch({ header: parsed.header, files, trailer: parsed.trailer }) };
+  const header = changed ? refreshDiffstat(parsed.header, parsed.files, files) : parsed.header;
+  const counts = files.map(changeCounts);
+  const left = { hunks: files.reduce((n, f) => n + f.hunks.length, 0), insertions: counts.reduce((n, c) => n + c.ins, 0), deletions: counts.reduce((n, c) => n + c.del, 0) };
+  return { status: changed ? 'rewritten' : 'refreshed', text: formatPatch({ header, files, trailer: parsed.trailer }), ...(changed ? { left } : {}) };
+}
+
+const STAT_LINE = /^( (.*?) +\|)( *)(\d+)( ?)([+-]*)$/;
+const STAT_SUMMARY = /^ \d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?$/;
+
+function changeCounts(fp: FilePatch): { ins: number; del: number } {
+  let ins = 0;
+  let del = 0;
+  for (const h of fp.hunks) for (const l of h.lines) {
+    if (l.startsWith('+')) ins++;
+    else if (l.startsWith('-')) del++;
+  }
+  return { ins, del };
+}
+
+/**
+ * The header with its git-format-patch diffstat (the ` path | N +-` lines and the summary after
+ * `---`) brought up to date with `files`; lines of files no longer in the patch go. Left as it is
+ * when there is no diffstat, or one pvpatch cannot read back exactly (scaled bars, names it
+ * cannot match): a stale diffstat is better than a wrong one.
+ */
+export function refreshDiffstat(header: string, oldFiles: readonly FilePatch[], files: readonly FilePatch[]): string {
+  const lines = header.split('\n');
+  const sep = lines.indexOf('---');
+  if (sep < 0) return header;
+  const pathOf = (fp: FilePatch): string => fp.newPath ?? fp.oldPath ?? '';
+  const matches = (name: string, file: string): boolean => name === file || (name.startsWith('...') && file.endsWith(name.slice(3)));
+  const out = lines.slice(0, sep + 1);
+  let i = sep + 1;
+  let ins = 0;
+  let del = 0;
+  let seen = 0;
+  for (; i < lines.length; i++) {
+    const m = STAT_LINE.exec(lines[i] as string);
+    if (!m) break;
+    const [, prefix = '', name = '', pad = '', count = '', space = '', bar = ''] = m;
+    if (bar.length !== Number(count)) return header;
+    const fp = files.find((f) => matches(name.trim(), pathOf(f)));
+    if (!fp) {
+      if (oldFiles.some((f) => matches(name.trim(), pathOf(f)))) continue;
+      return header;
+    }
+    seen++;
+    const c = changeCounts(fp);
+    ins += c.ins;
+    del += c.del;
+    const n = String(c.ins + c.del);
+    out.push(`${prefix}${(pad + count).length > n.length ? ' '.repeat((pad + count).length - n.length) : ''}${n}${space || ' '}${'+'.repeat(c.ins)}${'-'.repeat(c.del)}`);
+  }
+  if (seen === 0 || !STAT_SUMMARY.test(lines[i] ?? '')) return header;
+  const plural = (k: number, word: string): string => `${k} ${word}${k === 1 ? '' : 's'}`;
+  let summary = ` ${plural(seen, 'file')} changed`;
+  if (ins > 0 || del === 0) summary += `, ${plural(ins, 'insertion')}(+)`;
+  if (del > 0) summary += `, ${plural(del, 'deletion')}(-)`;
+  out.push(summary, ...lines.slice(i + 1));
+  return out.join('\n');
 }
 
 /** The kernels named, checked: each must exist, and at least one kernel must remain. */
@@ -336,6 +397,7 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
     const out = rewritePatch(name, sp.text, parsed, simple, nextSimple);
     rewrite.status = out.status;
     rewrite.newText = out.text;
+    if (out.left) rewrite.left = out.left;
     rewrites.push(rewrite);
     tree = r.files;
     simple = nextSimple;

@@ -9,7 +9,8 @@ import { subsystemOf } from '../../src/core/series.js';
 import { createFilePatch } from '../../src/core/patch/create.js';
 import { formatFilePatch } from '../../src/core/patch/format.js';
 import type { FilePatch } from '../../src/core/patch/model.js';
-import { appendKernelToText, planRetire, removeKernelsFromText, simplifyGuards, validateRetire, type RemainingKernel } from '../../src/core/retire.js';
+import { appendKernelToText, planRetire, refreshDiffstat, removeKernelsFromText, simplifyGuards, validateRetire, type RemainingKernel } from '../../src/core/retire.js';
+import { parsePatch } from '../../src/core/patch/parse.js';
 import { REPO } from '../helpers/cli.js';
 
 const cfg: KernelsConfig = parseKernelsConfig(JSON.stringify({
@@ -149,6 +150,8 @@ describe('planRetire', () => {
     ]);
     expect(plan.series).toEqual(['drv/p2.patch', 'drv/p3.patch', 'drv/p4.patch', 'drv/p5.patch']);
     expect(plan.dropped).toEqual(['drv/p1.patch']);
+    expect(plan.patches[1]?.left).toEqual({ hunks: 1, insertions: 3, deletions: 0 });
+    expect(plan.patches[2]?.left).toBeUndefined();
     // Lines as the whole old series shows them (p1 adds 4 lines above p2's first guard).
     expect(plan.patches[0]?.guards).toEqual([{ file: 'drv/a.c', line: 5, directive: '#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,10)', action: 'unwrapped', kept: '#else', kernels: ['k16', 'k27'] }]);
     expect(plan.patches[1]?.guards).toEqual([{ file: 'drv/a.c', line: 17, directive: '#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,10)', action: 'removed', kernels: ['k16', 'k27'] }]);
@@ -206,6 +209,29 @@ describe('planRetire', () => {
     const broken = series();
     (broken[2] as SeriesPatch).text = (broken[2] as SeriesPatch).text.replace(' line31();', ' nothing_like_it();').replace(' line30();', ' nor_this();').replace(' line32();', ' nor_that();');
     expect(() => planRetire(cfg, ['k5'], DROP, broken)).toThrow(/does not apply/);
+  });
+});
+
+describe('refreshDiffstat', () => {
+  const diff = (file: string, body: string): string => `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n${body}`;
+  const one = diff('drv/a.c', '@@ -1,2 +1,3 @@\n a\n+b\n c\n');
+  const two = diff('drv/b.c', '@@ -1,2 +1,2 @@\n a\n-x\n+y\n');
+
+  it('updates counts, bars and the summary, and drops the line of a file that left the patch', () => {
+    const header = 'Subject: [PATCH] x\n\nWhy.\n---\n drv/a.c |    5 +++++\n drv/b.c |    2 +-\n 2 files changed, 6 insertions(+), 1 deletion(-)\n\n';
+    const old = parsePatch(header + one + two, 'p').files;
+    const now = parsePatch(header + one, 'p').files;
+    expect(refreshDiffstat(header, old, now)).toBe('Subject: [PATCH] x\n\nWhy.\n---\n drv/a.c |    1 +\n 1 file changed, 1 insertion(+)\n\n');
+    expect(refreshDiffstat(header, old, parsePatch(header + two, 'p').files)).toBe('Subject: [PATCH] x\n\nWhy.\n---\n drv/b.c |    2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n');
+  });
+
+  it('leaves a header without a diffstat, or with one it cannot read back exactly, alone', () => {
+    const files = parsePatch('x\n---\n' + one, 'p').files;
+    expect(refreshDiffstat('Subject: x\n---\n', files, files)).toBe('Subject: x\n---\n');
+    const scaled = 'x\n---\n drv/a.c | 120 ++++++++++\n 1 file changed, 120 insertions(+)\n';
+    expect(refreshDiffstat(scaled, files, files)).toBe(scaled);
+    const other = 'x\n---\n drv/z.c |    1 +\n 1 file changed, 1 insertion(+)\n';
+    expect(refreshDiffstat(other, files, files)).toBe(other);
   });
 });
 
