@@ -151,7 +151,9 @@ function renderPlan(plan: RetirePlan, drop: string, droppedTo: Map<string, strin
     const left = p.left ? ` (${p.left.hunks} hunk${p.left.hunks === 1 ? '' : 's'} left: +${p.left.insertions} -${p.left.deletions})` : '';
     lines.push(`${p.patch}: ${STATUS_TEXT[p.status]}${left}${where}`);
     for (const g of p.guards) {
-      const what = g.action === 'removed' ? `removed: none of ${kernelList(g.kernels)} takes it` : `unwrapped ${g.kept ?? ''}: ${kernelList(g.kernels)} all take it`;
+      const what = g.action === 'removed'
+        ? `removed: ${g.kernels.length === 1 ? `${g.kernels[0] ?? ''} does not take it` : `none of ${kernelList(g.kernels)} takes it`}`
+        : `unwrapped ${g.kept ?? ''}: ${g.kernels.length === 1 ? `${g.kernels[0] ?? ''} takes it` : `${kernelList(g.kernels)} all take it`}`;
       lines.push(`    ${g.file}:${g.line}: ${g.directive}  ${what}`);
     }
   }
@@ -161,7 +163,7 @@ function renderPlan(plan: RetirePlan, drop: string, droppedTo: Map<string, strin
     lines.push('', `left as they are, because pvpatch cannot decide them for every remaining kernel:`);
     for (const u of plan.undecided) lines.push(`    ${u.file}:${u.line}: ${u.directive}  (undecided for ${kernelList(u.kernels)}) [${u.patch}]`);
   }
-  lines.push('', `verified: the new series applies exactly to drop ${drop}, and ${kernelList(plan.verified.kernels)} see the same code as before in all ${plan.verified.files} C files (blank lines aside)`);
+  lines.push('', `verified: the new series applies exactly to drop ${drop}, and ${kernelList(plan.verified.kernels)} ${plan.verified.kernels.length === 1 ? 'sees' : 'see'} the same code as before in all ${plan.verified.files} C files (blank lines aside)`);
   const rewritten = plan.patches.filter((p) => p.status === 'rewritten' || p.status === 'refreshed').length;
   if (dryRun) lines.push(`dry run: nothing written (without --dry-run: ${rewritten} patch${rewritten === 1 ? '' : 'es'} rewritten, ${plan.dropped.length} dropped, ${plan.retired.length} kernel${plan.retired.length === 1 ? '' : 's'} out of kernels.json)`);
   else lines.push(`wrote patches/ (${rewritten} rewritten, ${plan.dropped.length} moved to ${DROPPED_DIR}/) and kernels.json; "pvpatch apply --build" rebuilds out/ for the remaining kernels`);
