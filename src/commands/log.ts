@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { InputError, IoError } from '../core/errors.js';
 import { parsePvpatchBase } from '../core/merge/pvpatch-base.js';
 import { describePatch } from '../core/patch/model.js';
@@ -41,6 +41,7 @@ export function parseLogRecords(out: string): Omit<PatchCommit, 'base' | 'patchS
 }
 
 async function gitFor(root: string): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   const git = simpleGit(root);
   let isRepo: boolean;
   try {

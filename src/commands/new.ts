@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { simpleGit } from 'simple-git';
 import { InputError } from '../core/errors.js';
 import { exists, readTextIfExists, writeFileAtomic } from '../io/fs.js';
 import { SERIES } from '../io/workspace.js';
@@ -62,6 +61,7 @@ async function defaultAuthor(root: string): Promise<string> {
   const email = process.env.GIT_AUTHOR_EMAIL;
   if (name && email) return `${name} <${email}>`;
   try {
+    const { simpleGit } = await import('simple-git');
     const git = simpleGit(root);
     const [n, e] = await Promise.all([git.getConfig('user.name'), git.getConfig('user.email')]);
     if (n.value && e.value) return `${n.value} <${e.value}>`;

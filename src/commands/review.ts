@@ -3,7 +3,6 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
-import { createElement } from 'react';
 import { InputError } from '../core/errors.js';
 import type { Decision, ReviewItem } from '../core/review/model.js';
 import { hasConflictMarkers } from '../core/review/resolve.js';
@@ -54,6 +53,7 @@ async function editInEditor(item: ReviewItem, from: string, onto: string): Promi
  */
 export async function runReview(ws: Workspace): Promise<boolean> {
   const { render } = await import('ink');
+  const { createElement } = await import('react');
   const { ReviewApp } = await import('../tui/components/ReviewApp.js');
   const state = await readRebaseState(ws.root);
   const items = await loadItems(ws);

@@ -1,11 +1,9 @@
 /** Which kernels take which branch: the bridge between kernels.json and the cpp engine. */
 import type { KernelsConfig } from './config.js';
-import { kernelEnv } from './cpp/env.js';
-import { evaluateExpression } from './cpp/eval.js';
-import { resolveConditionals, type GroupResolution } from './cpp/resolve.js';
-import type { ScanReport } from './cpp/scan.js';
+import { kernelEnv, type CppEnv } from './cpp/env.js';
+import { evaluateDirective, evaluateExpression, type Truth } from './cpp/eval.js';
+import type { CondGroup, Directive, ScanReport } from './cpp/scan.js';
 import type { BranchOracle } from './manifest.js';
-import type { CppEnv } from './cpp/env.js';
 import { CppError } from './errors.js';
 import type { BranchKernels } from './review/model.js';
 
@@ -15,26 +13,62 @@ export function kernelEnvs(config: KernelsConfig): Map<string, CppEnv> {
 }
 
 /**
- * A BranchOracle over kernels.json: resolves every group of a scanned file once per kernel
- * (cached per report) and answers the taken branch: an index, -1 when none is taken, undefined
- * when the kernel's compiler cannot be predicted (an unknown symbol decides).
+ * A BranchOracle over kernels.json: the branch kernel K's compiler takes in a group, an index, -1
+ * when it takes none (every condition false, or the group sits in a branch K does not reach),
+ * undefined when it cannot be predicted (an unknown symbol decides, or the condition is an error).
+ * Conditions are evaluated once per kernel and distinct text — a tree repeats the same few guard
+ * conditions thousands of times — and groups once per report.
  */
 export function branchOracle(config: KernelsConfig): BranchOracle {
   const envs = kernelEnvs(config);
-  const cache = new WeakMap<ScanReport, Map<string, GroupResolution[]>>();
-  return (report, group, kernel) => {
-    let perKernel = cache.get(report);
-    if (!perKernel) cache.set(report, (perKernel = new Map()));
-    let res = perKernel.get(kernel);
-    if (!res) {
-      const env = envs.get(kernel);
-      if (!env) return undefined;
-      res = resolveConditionals(report, env);
-      perKernel.set(kernel, res);
+  const truths = new Map<string, Truth | 'error'>();
+  const taken = new WeakMap<ScanReport, Map<string, number | undefined>>();
+  const truthOf = (kernel: string, env: CppEnv, d: Directive, file: string): Truth | 'error' => {
+    const key = `${kernel}\0${d.kind}\0${d.text}`;
+    let t = truths.get(key);
+    if (t === undefined) {
+      try {
+        t = evaluateDirective(d, env, file).truth;
+      } catch (err) {
+        if (!(err instanceof CppError)) throw err;
+        t = 'error';
+      }
+      truths.set(key, t);
     }
-    const taken = res[group.index]?.taken;
-    return typeof taken === 'number' ? taken : taken === 'none' ? -1 : undefined;
+    return t;
   };
+  const oracle: BranchOracle = (report, group, kernel) => {
+    let perReport = taken.get(report);
+    if (!perReport) taken.set(report, (perReport = new Map()));
+    const key = `${kernel}\0${group.index}`;
+    if (perReport.has(key)) return perReport.get(key);
+    const env = envs.get(kernel);
+    let result: number | undefined;
+    if (!env) result = undefined;
+    else {
+      const parent = group.parent === undefined ? undefined : report.groups[group.parent];
+      const parentTaken = parent ? oracle(report, parent, kernel) : 0;
+      // Under an undecided parent (an include guard, say) the question is what K takes if it gets here.
+      if (parent && parentTaken !== undefined && parentTaken !== group.parentBranch) result = -1;
+      else {
+        result = -1;
+        for (let i = 0; i < group.branches.length; i++) {
+          const t = truthOf(kernel, env, (group.branches[i] as CondGroup['branches'][number]).directive, report.file);
+          if (t === 'true') {
+            result = i;
+            break;
+          }
+          if (t !== 'false') {
+            result = undefined;
+            break;
+          }
+        }
+      }
+    }
+    perReport.set(key, result);
+    return result;
+  };
+  return oracle;
 }
 
 /**

@@ -2,7 +2,6 @@ import { promises as fsp } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { fetchFromDir } from './dir.js';
 import { fetchFromTarball, TARBALL_RE } from './tar.js';
-import { fetchFromGit } from './git.js';
 import type { FetchedDrop } from './types.js';
 
 export type SourceKind = 'dir' | 'tar' | 'git' | 'deb';
@@ -28,6 +27,8 @@ export async function fetchDrop(spec: string, globs: readonly string[], options:
     case 'tar':
       return fetchFromTarball(spec.replace(/^tar:/, ''), globs);
     case 'git':
+      // simple-git is loaded only when a git source is used (it costs start-up time otherwise).
+      const { fetchFromGit } = await import('./git.js');
       return fetchFromGit(spec, globs);
     case 'deb': {
       const { fetchFromDeb } = await import('./deb.js');
