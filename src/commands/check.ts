@@ -73,7 +73,7 @@ Finds, with FILE:LINE, a severity and the patch:
       let source: string;
       if (opts.tree !== undefined) {
         if (opts.drop !== undefined) throw new InputError('--tree and --drop do not go together: a tree on disk is already made from one drop');
-        const tree = await readTreeDir(path.resolve(opts.tree));
+        const tree = await readTreeDir(path.resolve(ws.root, opts.tree));
         input = { files: tree.files, config: ws.config, ...(tree.manifest ? { regions: tree.manifest.regions, series: tree.manifest.series } : {}) };
         source = tree.describe;
       } else {

@@ -57,7 +57,8 @@ export async function readTreeDir(dir: string): Promise<TreeSource> {
 export async function loadTree(ws: Workspace, opts: { tree?: string; drop?: string }): Promise<TreeSource> {
   if (opts.tree !== undefined) {
     if (opts.drop !== undefined) throw new InputError('--tree and --drop do not go together: a tree on disk is already made from one drop');
-    return readTreeDir(path.resolve(opts.tree));
+    // Like apply --out and build --out: relative to the workspace (as git -C does).
+    return readTreeDir(path.resolve(ws.root, opts.tree));
   }
   const mem = await applyInMemory(ws, { drop: opts.drop, annotate: true });
   return { files: mem.files, describe: `drop ${mem.drop} + ${mem.patches} patch${mem.patches === 1 ? '' : 'es'} (applied in memory)`, manifest: mem.manifest };
@@ -173,13 +174,13 @@ would reject is an error (exit 2) naming FILE:LINE.`)
       const names = selectFiles(source.files, args, source.dir);
       const views = viewFiles(source.files, names, ws.config, kernel);
       const version = formatKernelVersion(kernel.version);
-      if (opts.out !== undefined) await writeView(path.resolve(opts.out), views, { kernel: kernel.name, source: source.describe });
+      if (opts.out !== undefined) await writeView(path.resolve(ws.root, opts.out), views, { kernel: kernel.name, source: source.describe });
       if (opts.json) {
         printJson({
           kernel: kernel.name,
           version,
           source: source.describe,
-          ...(opts.out !== undefined ? { out: path.resolve(opts.out) } : {}),
+          ...(opts.out !== undefined ? { out: path.resolve(ws.root, opts.out) } : {}),
           files: views.map((v) => ({ file: v.file, linesIn: v.linesIn, linesOut: v.linesOut, resolved: v.resolved, undecided: v.undecided, ...(opts.out === undefined ? { text: v.text } : {}) })),
         });
         return;
@@ -192,7 +193,7 @@ would reject is an error (exit 2) naming FILE:LINE.`)
       }
       if (opts.out !== undefined) {
         const removed = views.reduce((n, v) => n + (v.linesIn - v.linesOut), 0);
-        print(`${views.length} file${views.length === 1 ? '' : 's'} as ${kernel.name} (${version}) sees them, in ${path.relative(process.cwd(), path.resolve(opts.out)) || '.'}/ (${removed} lines of other kernels removed; source: ${source.describe})`);
+        print(`${views.length} file${views.length === 1 ? '' : 's'} as ${kernel.name} (${version}) sees them, in ${path.relative(process.cwd(), path.resolve(ws.root, opts.out)) || '.'}/ (${removed} lines of other kernels removed; source: ${source.describe})`);
         return;
       }
       if (views.length === 1 && args.length > 0) {

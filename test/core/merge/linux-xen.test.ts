@@ -9,9 +9,11 @@ import { applyFilePatch } from '../../../src/core/patch/apply.js';
 import { patchStatus, rebaseFile, type FileRebaseResult } from '../../../src/core/merge/rebase-file.js';
 import { findConflicts } from '../../../src/core/merge/rerere.js';
 
+// run.sh works in a copy of the workspace under out/ws (older runs imported into the example itself).
 const ROOT = 'examples/linux-xen';
+const DROPS_ROOT = ['examples/linux-xen/out/ws', ROOT].find((r) => existsSync(`${r}/upstream/6.12.107`)) ?? ROOT;
 const DROPS = ['6.12.107', '6.12.117'] as const;
-const present = DROPS.every((d) => existsSync(`${ROOT}/upstream/${d}/drivers/block/xen-blkfront.c`)) && existsSync(`${ROOT}/patches/series`);
+const present = DROPS.every((d) => existsSync(`${DROPS_ROOT}/upstream/${d}/drivers/block/xen-blkfront.c`)) && existsSync(`${ROOT}/patches/series`);
 
 function rebaseSeries(from: string, to: string): Map<string, FileRebaseResult[]> {
   const series = readFileSync(`${ROOT}/patches/series`, 'utf8').trim().split('\n');
@@ -22,7 +24,7 @@ function rebaseSeries(from: string, to: string): Map<string, FileRebaseResult[]>
     const results: FileRebaseResult[] = [];
     for (const fp of patch.files) {
       const path = fp.newPath ?? '';
-      const st = files.get(path) ?? { prev: readFileSync(`${ROOT}/upstream/${from}/${path}`, 'utf8'), theirs: readFileSync(`${ROOT}/upstream/${to}/${path}`, 'utf8') };
+      const st = files.get(path) ?? { prev: readFileSync(`${DROPS_ROOT}/upstream/${from}/${path}`, 'utf8'), theirs: readFileSync(`${DROPS_ROOT}/upstream/${to}/${path}`, 'utf8') };
       const applied = applyFilePatch(st.prev, fp);
       if (!applied.ok) throw new Error(`${name} does not apply to ${path} of ${from}: ${applied.message}`);
       const ours = applied.text ?? '';
