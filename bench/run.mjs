@@ -1,13 +1,14 @@
 // pvpatch benchmarks, side by side with the tools maintainers use today (`npm run bench`).
 //
 //   node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling]
-//                      [--build-files N] [--only apply,view,rebase,build,scaling] [--profile]
+//                      [--build-files N] [--only apply,view,rebase,build,scaling] [--no-profile]
 //
 // Generates (or reuses, keyed by seed, scale and the generator's hash) a large workspace under
 // bench/work/, then times every pvpatch command and its peer on the same input, N times each,
 // interleaved, and quotes medians. Peers run in their own temp copies; only the command itself is
 // timed, never its set-up. Peak memory comes from /usr/bin/time -v. Prints a table and writes it,
-// with the machine and the tool versions, to bench/results.md.
+// with the machine and the tool versions, to bench/results.md. Then CPU profiles (node --cpu-prof)
+// of startup, apply, view and rebase, summarised by function (--no-profile skips them).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -45,7 +46,7 @@ const ENV = {
 // Options
 
 function parseArgs(argv) {
-  const o = { reps: undefined, quick: false, seed: '1', scale: undefined, scaling: true, buildFiles: undefined, only: null, profile: false };
+  const o = { reps: undefined, quick: false, seed: '1', scale: undefined, scaling: true, buildFiles: undefined, only: null, profile: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -61,8 +62,9 @@ function parseArgs(argv) {
     else if (a === '--build-files') o.buildFiles = Number(val());
     else if (a === '--only') o.only = new Set(val().split(','));
     else if (a === '--profile') o.profile = true;
+    else if (a === '--no-profile') o.profile = false;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling] [--build-files N] [--only apply,view,rebase,build,scaling] [--profile]\n');
+      process.stdout.write('usage: node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling] [--build-files N] [--only apply,view,rebase,build,scaling] [--no-profile]\n');
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (try --help)`);
   }
@@ -250,6 +252,7 @@ async function measure(subjects, reps, warm = 1) {
   }
   for (const o of res) {
     o.median = o.ms.length ? median(o.ms) : null;
+    rawRuns.push(o);
     if (!o.failed) log(`  ${o.name}: median ${fmtMs(o.median)} (${o.ms.map((x) => fmtMs(x)).join(', ')}), peak ${fmtMb(o.rssKb)}`);
   }
   return res;
@@ -266,6 +269,7 @@ function fmtMb(kb) {
 
 const rows = [];
 const notes = [];
+const rawRuns = [];
 
 /** A row: pvpatch vs peer times; `target` = the most ratio (pvpatch/peer) that meets it. */
 function timeRow(command, peer, a, b, target, targetText) {
@@ -286,16 +290,19 @@ function naRow(command, peer, why, targetText) {
   rows.push({ command, peer, pv: why, peerV: '—', ratio: '—', target: targetText, met: 'n/a' });
 }
 
-function memRow(command, a, peerName, b) {
+function memRow(command, a, peerName, b, factor = null) {
   const mb = a && !a.failed && a.rssKb ? a.rssKb / 1024 : null;
+  const peerOk = b && !b.failed && b.rssKb;
+  // At 1x the target is absolute; a scaled run must stay linear in its 1x peak.
+  const limit = factor === null ? 300 : peerOk ? (1.25 * factor * b.rssKb) / 1024 : null;
   rows.push({
     command: `${command} peak RSS`,
     peer: peerName,
     pv: mb === null ? (a ? 'failed' : 'not available') : `${mb.toFixed(0)} MB`,
-    peerV: b && !b.failed && b.rssKb ? `${(b.rssKb / 1024).toFixed(0)} MB` : '—',
-    ratio: mb !== null && b && !b.failed && b.rssKb ? `${(a.rssKb / b.rssKb).toFixed(1)}x` : '—',
-    target: '< 300 MB',
-    met: mb === null ? 'n/a' : mb < 300 ? 'yes' : 'no',
+    peerV: peerOk ? `${(b.rssKb / 1024).toFixed(0)} MB` : '—',
+    ratio: mb !== null && peerOk ? `${(a.rssKb / b.rssKb).toFixed(1)}x` : '—',
+    target: factor === null ? '< 300 MB' : `≤ ${(1.25 * factor).toFixed(2)}x of 1x (linear)`,
+    met: mb === null || limit === null ? 'n/a' : mb <= limit ? 'yes' : 'no',
   });
 }
 
@@ -594,7 +601,7 @@ async function benchBuild(ctx, { ws }) {
   }
   const kernels = JSON.parse(readFileSync(path.join(ws, 'kernels.json'), 'utf8')).kernels.length;
   const jobs = Math.max(2, os.availableParallelism());
-  const reps = Math.min(ctx.reps, 3);
+  const reps = ctx.reps;
   const subjects = [
     { name: `pvpatch build -j ${jobs}`, cmd: process.execPath, args: [CLI, '-C', ws, 'build', '--out', tree, '-j', String(jobs)], prep: () => rmrf(path.join(tree, '.pvpatch')) },
     { name: 'pvpatch build -j 1', cmd: process.execPath, args: [CLI, '-C', ws, 'build', '--out', tree, '-j', '1'], prep: () => rmrf(path.join(tree, '.pvpatch')) },
@@ -641,7 +648,7 @@ async function benchScaling(ctx) {
         continue;
       }
       timeRow(`${cmd} @${f}x size`, `${cmd} @1x`, results[cmd][f], one, target, `≤ ${target}x (linear)`);
-      ctx.mem[`${cmd} @${f}x`] = [results[cmd][f], '—', null];
+      ctx.mem[`${cmd} @${f}x`] = [results[cmd][f], `${cmd} @1x`, one, f];
     }
   }
 }
@@ -709,7 +716,7 @@ async function main() {
   if (want('build')) await benchBuild(ctx, base);
   if (want('scaling') && opts.scaling) await benchScaling(ctx);
   const memOrder = ['apply', 'view', 'rebase', 'build', ...Object.keys(ctx.mem).filter((k) => k.includes('@'))];
-  for (const k of memOrder) if (ctx.mem[k]) memRow(k, ctx.mem[k][0], ctx.mem[k][1], ctx.mem[k][2]);
+  for (const k of memOrder) if (ctx.mem[k]) memRow(k, ctx.mem[k][0], ctx.mem[k][1], ctx.mem[k][2], ctx.mem[k][3] ?? null);
   if (opts.profile) await profileApply(ctx, base);
   await rmrf(path.join(WORK, 'tmp'));
 
@@ -722,13 +729,13 @@ async function main() {
     '',
     `Date: ${new Date().toISOString()} · machine: ${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · ${os.type()} ${os.release()} · node ${process.version}`,
     '',
-    `Peers: ${toolVersion('git', ['--version'])} · ${toolVersion('quilt', ['--version']).replace(/^/, 'quilt ')} · ${toolVersion('patch', ['--version'])} · unifdef ${toolVersion('unifdef', ['-V']).replace(/^unifdef\s*/, '')} · ${toolVersion('gcc', ['--version'])} · ${toolVersion('cp', ['--version'])}`,
+    `Peers: ${toolVersion('git', ['--version'])} · ${toolVersion('quilt', ['--version']).replace(/^/, 'quilt ')} · ${toolVersion('patch', ['--version'])} · unifdef ${toolVersion('unifdef', ['-V']).replace(/^.*unifdef-/, '')} · ${toolVersion('gcc', ['--version'])} · ${toolVersion('cp', ['--version'])}`,
     '',
-    `Workspace (seed ${m.seed}, scale ${m.scale}): drop 1.0 = ${m.files} C files, ${m.lines.toLocaleString('en')} lines (${(m.bytes / 2 ** 20).toFixed(1)} MiB) in ${m.subsystems} subsystems; ${m.patches} patches with ${m.hunks} hunks (${m.guards} of them \`#if LINUX_VERSION_CODE\` guards: ${Object.entries(m.hunkKinds).map(([k, v]) => `${v} ${k}`).join(', ')}); ${m.kernels} kernels; drop 1.1 = ${m.drop11.files} files, ${m.drop11.changedFiles} changed.`,
+    `Workspace (seed ${m.seed}, scale ${m.scale}): drop 1.0 = ${m.files} C files, ${m.lines.toLocaleString('en')} lines (${(m.bytes / 2 ** 20).toFixed(1)} MiB) in ${m.subsystems} subsystems; ${m.patches} patches with ${m.hunks} hunks, ${m.guards} of them adding \`#if LINUX_VERSION_CODE\` guards (${m.hunkKinds.guard} #if/#else/#endif around upstream lines, ${m.hunkKinds['guard-only']} #if/#endif, ${m.hunkKinds.compat} compat blocks after the includes), the rest ${m.hunkKinds.msg} plain line edits and ${m.hunkKinds.include} added #include lines; ${m.kernels} kernels; drop 1.1 = ${m.drop11.files} files, ${m.drop11.changedFiles} changed.`,
     '',
     `Load average (1 min) at the start ${loadBefore[0].toFixed(1)}, at the end ${loadAfter[0].toFixed(1)}${Math.max(loadBefore[0], loadAfter[0]) > os.availableParallelism() ? ' — above the core count: other work shared the machine, so absolute times (and the build speedup) are pessimistic' : ''}.`,
     '',
-    `Each time is the median of ${opts.reps} runs (build: ${Math.min(opts.reps, 3)}), pvpatch and its peer interleaved, after one untimed warm-up (none for quilt and git rebase, whose inputs are freshly copied); ratio = pvpatch / peer (below 1 = pvpatch faster). Scaling rows: ${Math.min(opts.reps, 3)} runs, no warm-up. Peak RSS is the largest "Maximum resident set size" of /usr/bin/time -v over the runs. Whole run: ${elapsed.toFixed(0)} s${opts.quick ? ' (--quick)' : ''}.`,
+    `Each time is the median of ${opts.reps} runs, pvpatch and its peer interleaved, after one untimed warm-up (none for quilt and git rebase, whose inputs are freshly copied); ratio = pvpatch / peer (below 1 = pvpatch faster). Scaling rows: ${Math.min(opts.reps, 3)} runs, no warm-up. Peak RSS is the largest "Maximum resident set size" of /usr/bin/time -v over the runs. Whole run: ${elapsed.toFixed(0)} s${opts.quick ? ' (--quick)' : ''}.`,
   ].join('\n');
   const table = renderTable(rows);
   process.stdout.write(`\n${table}\n\n`);
@@ -742,8 +749,9 @@ async function main() {
     '- **build**: `build --out SUBSET -j N` vs `-j 1` (kernels one after another) on a subset of the patched files (see notes).',
     `- **scaling**: apply and rebase on workspaces generated at ${opts.factors.map((f) => `${f}x`).join(', ')} the base size; linear growth means a ratio near the size factor (target: at most 1.25 × the factor).`,
   ].join('\n');
+  const raw = ['## All runs', '', ...rawRuns.map((o) => `- ${o.name}: ${o.failed ? `failed (${o.failed})` : `${o.ms.map((x) => fmtMs(x)).join(', ')} (median ${fmtMs(o.median)}, peak ${fmtMb(o.rssKb)})`}`)].join('\n');
   const prof = ctx.profiles.map((p) => `### ${p.name}\n\n\`\`\`\n${p.text}\n\`\`\``).join('\n\n');
-  const md = `${header}\n\n${renderMarkdown(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n${method}\n${prof ? `\n## CPU profiles (node --cpu-prof)\n\n${prof}\n` : ''}`;
+  const md = `${header}\n\n${renderMarkdown(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n${method}\n\n${raw}\n${prof ? `\n## CPU profiles (node --cpu-prof)\n\n${prof}\n` : ''}`;
   writeFileSync(path.join(BENCH, 'results.md'), md);
   process.stdout.write(`\nwritten to bench/results.md (${elapsed.toFixed(0)} s)\n`);
 }
