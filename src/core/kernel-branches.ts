@@ -24,7 +24,8 @@ export function branchOracle(config: KernelsConfig): BranchOracle {
   const truths = new Map<string, Truth | 'error'>();
   const taken = new WeakMap<ScanReport, Map<string, number | undefined>>();
   const truthOf = (kernel: string, env: CppEnv, d: Directive, file: string): Truth | 'error' => {
-    const key = `${kernel}\0${d.kind}\0${d.text}`;
+    // Comments (the pvpatch annotation among them) are blanks in d.text: normalise them away.
+    const key = `${kernel}\0${d.kind}\0${d.text.replace(/\s+/g, ' ').trim()}`;
     let t = truths.get(key);
     if (t === undefined) {
       try {
