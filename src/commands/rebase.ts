@@ -29,8 +29,10 @@ export async function recordConflictDecision(root: string, item: ReviewItem, dec
 }
 
 async function copyDir(src: string, dest: string): Promise<void> {
-  await fsp.rm(dest, { recursive: true, force: true });
-  await fsp.cp(src, dest, { recursive: true, errorOnExist: false, verbatimSymlinks: true });
+  await replaceDirAtomic(dest, async (tmp) => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await fsp.cp(src, tmp, { recursive: true, errorOnExist: false, verbatimSymlinks: true });
+  });
 }
 
 /** Run the rebase with everything recorded so far and persist items, conflict files and the state. */
@@ -155,16 +157,22 @@ interface RebaseOptions {
   json?: boolean;
 }
 
-/** Finish when nothing blocks: no open conflict, and (on the first run) no open stale guard either. */
-async function settle(ws: Workspace, state: RebaseState, result: RebaseSeriesResult, opts: RebaseOptions, firstRun: boolean): Promise<void> {
+type Outcome = { kept: string[]; dropped: string[]; report: string };
+
+/**
+ * Finish when nothing blocks: no open conflict, and (on the first run) no open stale guard either.
+ * Runs holding the workspace lock: completing the rebase is part of the command's one change.
+ */
+async function finish(ws: Workspace, state: RebaseState, result: RebaseSeriesResult, firstRun: boolean): Promise<Outcome | undefined> {
   const openStale = result.items.filter((i) => i.kind === 'stale' && i.status === 'open');
   const stop = result.openConflicts > 0 || (firstRun && openStale.length > 0);
-  let completed = false;
-  let outcome: { kept: string[]; dropped: string[]; report: string } | undefined;
-  if (!stop) {
-    outcome = await completeRebase(ws, state, result);
-    completed = true;
-  }
+  return stop ? undefined : completeRebase(ws, state, result);
+}
+
+/** Report the run (after the lock is released); a stopped rebase opens the review screen on a terminal. */
+async function settle(ws: Workspace, state: RebaseState, result: RebaseSeriesResult, outcome: Outcome | undefined, opts: RebaseOptions): Promise<void> {
+  const openStale = result.items.filter((i) => i.kind === 'stale' && i.status === 'open');
+  const completed = outcome !== undefined;
   if (opts.json) {
     printJson({ ...(toJson(state, result, completed) as object), ...(outcome ?? {}) });
   } else {
@@ -208,11 +216,12 @@ export function registerRebase(program: Command): void {
           if (from === onto) throw new InputError(`the patches are already based on drop ${onto}`);
           const backup = path.join(rebaseDir(ws.root), 'backup');
           await copyDir(path.join(ws.root, 'patches'), path.join(backup, 'patches'));
-          await fsp.copyFile(path.join(ws.root, DROPS_JSON), path.join(backup, 'drops.json'));
+          await writeFileAtomic(path.join(backup, 'drops.json'), await fsp.readFile(path.join(ws.root, DROPS_JSON)));
           const state: RebaseState = { version: 1, from, onto, startedAt: new Date().toISOString(), series: ws.series.map((e) => e.name), patches: [] };
           await writeRebaseState(ws.root, state);
           const result = await runRebase(ws, state);
-          return () => settle(ws, state, result, opts, true);
+          const outcome = await finish(ws, state, result, true);
+          return () => settle(ws, state, result, outcome, opts);
         }
         if (!inProgress) throw new InputError('no rebase in progress (start one with "pvpatch rebase --onto V")');
         let state = await readRebaseState(ws.root);
@@ -239,7 +248,8 @@ export function registerRebase(program: Command): void {
           await writeRebaseState(ws.root, state);
         }
         const result = await runRebase(ws, state);
-        return () => settle(ws, state, result, opts, false);
+        const outcome = await finish(ws, state, result, false);
+        return () => settle(ws, state, result, outcome, opts);
       });
       await after();
       if (process.exitCode === 1 && !opts.json) throw new CheckFailed('the rebase is waiting for review (conflicts or stale guards open)');

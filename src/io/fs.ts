@@ -1,8 +1,9 @@
 // Filesystem access for the shell: UTF-8-checked reads, atomic writes, safe paths inside a tree.
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { InputError, IoError } from '../core/errors.js';
+import { journalling, record, recordMkdir, siblingName, TEMP_RE } from './undo.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -72,23 +73,46 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
-function tempName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+/** The largest patch or source file pvpatch reads (it holds files in memory; this bounds it). */
+export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+
+/** Refuse a file over MAX_TEXT_BYTES before reading it, naming it. */
+export function assertTextSize(size: number, display: string, what = 'the file'): void {
+  if (size > MAX_TEXT_BYTES) {
+    throw new InputError(`${what} is ${(size / 1048576).toFixed(1)} MiB: pvpatch reads at most ${MAX_TEXT_BYTES / 1048576} MiB per file`, { file: display });
+  }
+}
+
+async function mkdirRecorded(dir: string): Promise<void> {
+  await recordMkdir(dir);
+  await fsp.mkdir(dir, { recursive: true });
 }
 
 /**
  * Write a file atomically: temp file in the same directory, fsync, rename over the target,
  * then fsync the directory. A crash leaves either the old or the new content, never a mix.
+ * Under the workspace lock the previous content is kept until the command ends (src/io/undo.ts).
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await fsp.mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempName(target);
+  await mkdirRecorded(path.dirname(target));
+  const tmp = siblingName(target, 'tmp');
   const fh = await fsp.open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data);
     await fh.sync();
   } finally {
     await fh.close();
+  }
+  if (journalling(target)) {
+    const st = await fsp.lstat(target).catch(() => undefined);
+    if (!st) await record(target, null);
+    else {
+      const old = siblingName(target, 'old');
+      // A copy, not a hard link: a later in-place write to the target must not change it.
+      await fsp.copyFile(target, old);
+      // Recorded before: this old copy is not needed.
+      if (!(await record(target, old))) await fsp.rm(old, { force: true });
+    }
   }
   try {
     await fsp.rename(tmp, target);
@@ -150,6 +174,13 @@ export async function assertNoSymlinks(root: string, rel: string, display: strin
   }
 }
 
+/** Read a file of at most MAX_TEXT_BYTES (a bigger one is an InputError naming `display`). */
+export async function readBounded(file: string, display: string, what = 'the file'): Promise<Buffer> {
+  const st = await fsp.stat(file);
+  assertTextSize(st.size, display, what);
+  return fsp.readFile(file);
+}
+
 /** Every regular file under `dir`, as sorted '/'-separated relative paths; symlinks are an error. */
 export async function listTree(dir: string, options: { skip?: (rel: string) => boolean } = {}): Promise<string[]> {
   const out: string[] = [];
@@ -172,12 +203,15 @@ export async function listTree(dir: string, options: { skip?: (rel: string) => b
 
 /**
  * Replace directory `target` by a fully written new one: write everything into a temp sibling,
- * then swap (rename old away, rename new in, remove old). Readers see the old or the new tree.
+ * then swap (rename old away, rename new in, remove old). Readers see the old or the new tree;
+ * a crash between the two renames leaves `.NAME.pvpatch-old-…` without NAME, which
+ * `recoverSiblings` renames back. Under the workspace lock the old tree is kept until the command
+ * ends, and a command that dies is rolled back as a whole (src/io/undo.ts).
  */
 export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const parent = path.dirname(target);
-  await fsp.mkdir(parent, { recursive: true });
-  const tmp = path.join(parent, `.${path.basename(target)}.pvpatch-new-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdirRecorded(parent);
+  const tmp = siblingName(target, 'new');
   await fsp.mkdir(tmp);
   try {
     await fill(tmp);
@@ -185,33 +219,96 @@ export async function replaceDirAtomic(target: string, fill: (tmpDir: string) =>
     await fsp.rm(tmp, { recursive: true, force: true });
     throw err;
   }
-  const old = path.join(parent, `.${path.basename(target)}.pvpatch-old-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let hadOld = false;
+  const old = siblingName(target, 'old');
+  const had = await fsp.lstat(target).then(() => true, () => false);
+  const kept = journalling(target) && (await record(target, had ? old : null)) && had;
   try {
-    await fsp.rename(target, old);
-    hadOld = true;
+    if (had) await fsp.rename(target, old);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      await fsp.rm(tmp, { recursive: true, force: true });
-      throw new IoError(`cannot replace: ${describeErrno(err)}`, { file: target }, err);
-    }
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw new IoError(`cannot replace: ${describeErrno(err)}`, { file: target }, err);
   }
   await fsp.rename(tmp, target);
   await syncDir(parent);
-  if (hadOld) await fsp.rm(old, { recursive: true, force: true });
+  if (had && !kept) await fsp.rm(old, { recursive: true, force: true });
 }
 
-/** Remove leftovers of interrupted atomic writes (temp siblings) in `dir`. */
-export async function cleanTempSiblings(dir: string): Promise<void> {
+/** Remove a file or tree; under the workspace lock it is renamed away and removed when the command ends. */
+export async function removeTree(target: string): Promise<void> {
+  const had = await fsp.lstat(target).then(() => true, () => false);
+  if (!had) return;
+  if (journalling(target)) {
+    const del = siblingName(target, 'del');
+    if (await record(target, del)) {
+      await fsp.rename(target, del);
+      await syncDir(path.dirname(target));
+      return;
+    }
+  }
+  await fsp.rm(target, { recursive: true, force: true });
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Finish or undo interrupted atomic writes in `dir` (temp siblings `.NAME.pvpatch-KIND-PID-HEX`
+ * of processes that are gone; `only` limits it to one NAME): temp files and unfinished new trees
+ * are removed; an old tree whose NAME is missing was swapped out by a replaceDirAtomic that died
+ * between its two renames, and is renamed back; other old copies are removed.
+ * Returns what it did, one line each.
+ */
+export async function recoverSiblings(dir: string, only?: string): Promise<string[]> {
   let entries: string[];
   try {
     entries = await fsp.readdir(dir);
   } catch {
-    return;
+    return [];
   }
-  await Promise.all(
-    entries
-      .filter((n) => /\.pvpatch-(tmp|new|old)-\d+-[0-9a-f]+$/.test(n))
-      .map((n) => fsp.rm(path.join(dir, n), { recursive: true, force: true })),
-  );
+  const done: string[] = [];
+  for (const n of entries.sort()) {
+    const m = TEMP_RE.exec(n);
+    if (!m) continue;
+    const [, name, kind, pid] = m as unknown as [string, string, string, string];
+    if ((only !== undefined && name !== only) || pidAlive(Number(pid))) continue;
+    const p = path.join(dir, n);
+    if (kind === 'old') {
+      const target = path.join(dir, name);
+      if (!(await fsp.lstat(target).then(() => true, () => false))) {
+        await fsp.rename(p, target);
+        done.push(`restored ${target} (a replacement was interrupted)`);
+        continue;
+      }
+    }
+    await fsp.rm(p, { recursive: true, force: true });
+    done.push(`removed ${p}`);
+  }
+  return done;
+}
+
+/** Remove leftovers of interrupted atomic writes (temp siblings) in `dir`. */
+export async function cleanTempSiblings(dir: string): Promise<void> {
+  await recoverSiblings(dir);
+}
+
+/** Temp dirs under os.tmpdir() for one run: `pvpatch-KIND-PID-XXXXXX`, swept when their process is gone. */
+export async function makeTempDir(kind: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `pvpatch-${kind}-${process.pid}-`));
+}
+
+/** Remove temp dirs of makeTempDir whose process died (e.g. a killed `upstream import`). */
+export async function sweepTempDirs(): Promise<void> {
+  const dir = os.tmpdir();
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    const m = /^pvpatch-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
+    if (m && !pidAlive(Number(m[1]))) await fsp.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => undefined);
+  }
 }

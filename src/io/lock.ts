@@ -1,43 +1,113 @@
 // One writer per workspace: .pvpatch/lock holds the pid of the process that changes it.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { IoError } from '../core/errors.js';
+import { beginUndo, commitUndo } from './undo.js';
+import { recoverWorkspace } from './recover.js';
 
-function alive(pid: number): boolean {
+/** The start time of a process (Linux: field 22 of /proc/PID/stat), to tell a reused pid apart. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number, start: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // The pid lives, but if it started at another time it is another process that reuses the pid.
+  const now = start === undefined ? undefined : startTime(pid);
+  return start === undefined || now === undefined || now === start;
 }
 
 export interface WorkspaceLock {
   release(): Promise<void>;
 }
 
+/** Roots whose lock this process holds (a nested withLock on the same root just runs). */
+const held = new Set<string>();
+
+export function holdsLock(root: string): boolean {
+  return held.has(path.resolve(root));
+}
+
+interface Holder {
+  pid?: number;
+  start?: string;
+  command?: string;
+}
+
+async function readHolder(file: string): Promise<Holder | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Holder;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is `.pvpatch/lock` there, and is its holder alive? */
+export async function lockState(root: string): Promise<'none' | 'live' | 'stale'> {
+  const file = path.join(root, '.pvpatch', 'lock');
+  if (!(await fsp.lstat(file).then(() => true, () => false))) return 'none';
+  const holder = (await readHolder(file)) ?? {};
+  return typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid, holder.start) ? 'live' : 'stale';
+}
+
+/** Create `file` with `body` in one step: a complete temp file hard-linked into place (fails if it exists). */
+async function createComplete(file: string, body: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fh = await fsp.open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fsp.link(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw err;
+    // No hard links here: exclusive create, then write (a torn lock is treated as stale).
+    const lock = await fsp.open(file, 'wx', 0o644);
+    try {
+      await lock.writeFile(body);
+      await lock.sync();
+    } finally {
+      await lock.close();
+    }
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
 /**
- * Take the workspace lock (`.pvpatch/lock`, created with O_EXCL). A lock whose holder is dead
- * is stale and is taken over; a live holder is an IoError naming its pid and command.
+ * Take the workspace lock (`.pvpatch/lock`, created complete and exclusively). A lock whose holder
+ * is dead (or whose pid now belongs to a process started later) is stale and is taken over; a live
+ * holder is an IoError naming its pid and command.
  */
 export async function acquireLock(root: string, command: string): Promise<WorkspaceLock> {
   const dir = path.join(root, '.pvpatch');
   await fsp.mkdir(dir, { recursive: true });
   const file = path.join(dir, 'lock');
-  const body = JSON.stringify({ pid: process.pid, command, since: new Date().toISOString() }) + '\n';
+  const body = JSON.stringify({ pid: process.pid, start: startTime(process.pid), command, since: new Date().toISOString() }) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fh = await fsp.open(file, 'wx');
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await createComplete(file, body);
+      held.add(path.resolve(root));
       let released = false;
       const release = async (): Promise<void> => {
         if (released) return;
         released = true;
+        held.delete(path.resolve(root));
         await fsp.rm(file, { force: true });
       };
       return { release };
@@ -46,29 +116,35 @@ export async function acquireLock(root: string, command: string): Promise<Worksp
         throw new IoError(`cannot create the workspace lock: ${(err as Error).message}`, { file }, err);
       }
     }
-    let holder: { pid?: number; command?: string } = {};
-    try {
-      holder = JSON.parse(await fsp.readFile(file, 'utf8')) as typeof holder;
-    } catch {
-      // An empty or torn lock file: its writer died between create and write.
-    }
-    if (typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid)) {
+    const holder = (await readHolder(file)) ?? {};
+    if (typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid, holder.start)) {
       throw new IoError(
         `the workspace is locked by pvpatch process ${holder.pid}${holder.command ? ` (${holder.command})` : ''}; wait for it to finish, or remove .pvpatch/lock if that process is not pvpatch`,
         { file: path.relative(process.cwd(), file) || file },
       );
     }
-    // Stale: the holder is dead. Remove and retry.
+    // Stale: the holder is dead (the next step, recovery, undoes what it left half done). Remove and retry.
     await fsp.rm(file, { force: true });
   }
   throw new IoError('could not take the workspace lock after removing a stale one', { file });
 }
 
-/** Run `fn` holding the workspace lock, releasing it even when `fn` throws. */
+/**
+ * Run `fn` holding the workspace lock, releasing it even when `fn` throws. First the workspace is
+ * recovered from a command that died in it; everything `fn` changes is journalled so that, should
+ * this process die, the next command rolls it back (src/io/undo.ts). A nested call just runs `fn`.
+ */
 export async function withLock<T>(root: string, command: string, fn: () => Promise<T>): Promise<T> {
+  if (holdsLock(root)) return fn();
   const lock = await acquireLock(root, command);
   try {
-    return await fn();
+    await recoverWorkspace(root);
+    beginUndo(root, command);
+    try {
+      return await fn();
+    } finally {
+      await commitUndo();
+    }
   } finally {
     await lock.release();
   }

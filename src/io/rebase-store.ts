@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { IoError } from '../core/errors.js';
 import type { Decision, ReviewItem, ReviewStatus } from '../core/review/model.js';
-import { exists, readText, writeFileAtomic } from './fs.js';
+import { exists, readText, removeTree, writeFileAtomic } from './fs.js';
 
 export interface PatchRebaseRecord {
   patch: string;
@@ -89,6 +89,7 @@ export async function writeConflictFile(root: string, id: string, file: string, 
   return p;
 }
 
+/** End the rebase: its state goes (under the lock, only once the command has finished: src/io/undo.ts). */
 export async function clearRebase(root: string): Promise<void> {
-  await fsp.rm(rebaseDir(root), { recursive: true, force: true });
+  await removeTree(rebaseDir(root));
 }

@@ -6,7 +6,9 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { decodeUtf8, exists, readText, readTextIfExists, resolveInside } from './fs.js';
+import { assertTextSize, decodeUtf8, exists, listTree, readBounded, readText, readTextIfExists, resolveInside } from './fs.js';
+import { acquireLock, holdsLock, lockState } from './lock.js';
+import { needsRecovery, recoverWorkspace } from './recover.js';
 
 export interface Workspace {
   root: string;
@@ -39,8 +41,30 @@ export async function findWorkspaceRoot(explicit: string | undefined, cwd = proc
   throw new InputError(`no pvpatch workspace here (no kernels.json in ${cwd} or above); run "pvpatch init" or pass -C DIR`);
 }
 
+/**
+ * When a pvpatch process died while changing the workspace, put it back in order before reading it
+ * (with the lock; when another process holds it, that one is at work and the workspace is read as is).
+ */
+async function recoverBeforeReading(root: string): Promise<void> {
+  if (holdsLock(root)) return;
+  const lock = await lockState(root);
+  if (lock === 'live' || (lock === 'none' && !(await needsRecovery(root)))) return;
+  let held;
+  try {
+    held = await acquireLock(root, 'recover');
+  } catch {
+    return;
+  }
+  try {
+    await recoverWorkspace(root);
+  } finally {
+    await held.release();
+  }
+}
+
 /** Load and validate the workspace's config files (not the patches themselves). */
 export async function loadWorkspace(root: string): Promise<Workspace> {
+  await recoverBeforeReading(root);
   const kernelsFile = path.join(root, KERNELS_JSON);
   const config = parseKernelsConfig(await readText(kernelsFile, KERNELS_JSON), KERNELS_JSON);
   const dropsText = await readTextIfExists(path.join(root, DROPS_JSON), DROPS_JSON);
@@ -72,6 +96,9 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
   await Promise.all(
     entries.map(async (e) => {
       const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
+      const st = await fsp.lstat(file).catch(() => undefined);
+      if (st?.isSymbolicLink()) throw new InputError(`refusing the symlink patches/${e.name}: pvpatch never follows symlinks in a workspace`, { file: SERIES, line: e.line });
+      if (st) assertTextSize(st.size, `patches/${e.name}`, 'the patch');
       const text = await readTextIfExists(file, `patches/${e.name}`);
       if (text === undefined) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
       out.set(e.name, text);
@@ -85,17 +112,28 @@ export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<stri
   const dir = dropDir(ws, drop.version);
   const files = new Map<string, string>();
   const names = Object.keys(drop.files).sort();
+  // A symlink anywhere in the drop (also a directory on the way to a file) is refused, never followed.
+  const dirSt = await fsp.lstat(dir).catch(() => undefined);
+  if (dirSt?.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}: pvpatch never follows symlinks in a workspace`, { file: DROPS_JSON });
+  if (dirSt?.isDirectory()) {
+    await listTree(dir).catch((err: unknown) => {
+      if (err instanceof InputError) throw new InputError(`${err.message} (in upstream/${drop.version})`, { file: DROPS_JSON });
+      throw err;
+    });
+  }
   await Promise.all(
     names.map(async (rel) => {
       const full = resolveInside(dir, rel, { file: DROPS_JSON });
       const st = await fsp.lstat(full).catch(() => undefined);
       if (!st) throw new ConfigError(`drop ${drop.version} lists ${rel} but upstream/${drop.version}/${rel} is missing`, { file: DROPS_JSON });
       if (st.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}/${rel}`, { file: DROPS_JSON });
-      const bytes = await fsp.readFile(full);
       const display = `upstream/${drop.version}/${rel}`;
+      const bytes = await readBounded(full, display, 'the drop file');
       if (sha256(bytes) !== drop.files[rel]) {
         throw new InputError(`${display} differs from the sha256 recorded at import: drops are read-only (re-import it with "pvpatch upstream import … --version ${drop.version} --force")`, { file: display });
       }
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) throw new InputError('NUL byte: pvpatch tracks text sources only', { file: display, line: bytes.subarray(0, nul).toString('latin1').split('\n').length });
       files.set(rel, decodeUtf8(bytes, display));
     }),
   );
