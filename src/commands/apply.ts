@@ -6,7 +6,7 @@ import { applySeries, describeFailure, type HunkOutcome } from '../core/apply-se
 import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { buildManifest, type Manifest } from '../core/manifest.js';
 import { branchOracle } from '../core/kernel-branches.js';
-import { exists, replaceDirAtomic } from '../io/fs.js';
+import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic, resolveInside } from '../io/fs.js';
 import { readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import { print, printJson, table, withWorkspace } from './common.js';
 import { runBuildMatrix, renderMatrix } from './build.js';
@@ -44,9 +44,27 @@ export async function applyInMemory(ws: Workspace, opts: { drop?: string; annota
   return { drop: drop.version, patches: ws.series.length, hunks: result.hunks, manifest, files: out };
 }
 
-/** Write the tree atomically: an existing directory is replaced only if it is pvpatch output (or empty). */
-export async function writeTree(target: string, files: ReadonlyMap<string, string>, manifest: Manifest): Promise<void> {
-  if (await exists(target)) {
+/**
+ * Write the tree atomically: an existing directory is replaced only if it is pvpatch output (or empty).
+ * A symlink is never followed nor replaced: not as the target, not inside it, and (for a target in
+ * the workspace `root`) not on the way to it.
+ */
+export async function writeTree(target: string, files: ReadonlyMap<string, string>, manifest: Manifest, root?: string): Promise<void> {
+  const shown = root === undefined ? target : path.relative(root, target) || '.';
+  const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
+  if (parentRel !== '' && !parentRel.startsWith('..') && !path.isAbsolute(parentRel)) {
+    await assertNoSymlinks(root as string, parentRel.split(path.sep).join('/'), shown);
+  }
+  // Leftovers of an earlier run that died while writing this tree (e.g. --out outside the workspace).
+  await recoverSiblings(path.dirname(target), path.basename(target));
+  const st = await fsp.lstat(target).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw new InputError(`refusing to replace ${shown}: it is a symlink (pvpatch never writes through one)`, { file: shown });
+  if (st && !st.isDirectory()) throw new InputError(`refusing to replace ${shown}: it is not a directory`, { file: shown });
+  if (st) {
+    await listTree(target).catch((err: unknown) => {
+      if (err instanceof InputError) throw new InputError(`refusing to replace ${shown}: ${err.message}`, { file: shown });
+      throw err;
+    });
     const isOurs = await exists(path.join(target, '.pvpatch', 'manifest.json'));
     const entries = await fsp.readdir(target);
     if (!isOurs && entries.length > 0) {
@@ -55,7 +73,7 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
   }
   await replaceDirAtomic(target, async (tmp) => {
     for (const [rel, text] of files) {
-      const dest = path.join(tmp, rel);
+      const dest = resolveInside(tmp, rel, { file: shown });
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.writeFile(dest, text);
     }
@@ -90,7 +108,7 @@ export function registerApply(program: Command): void {
       const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
         const target = path.resolve(ws.root, opts.out ?? 'out');
         const mem = await applyInMemory(ws, { drop: opts.drop, annotate: opts.annotate, fuzz });
-        await writeTree(target, mem.files, mem.manifest);
+        await writeTree(target, mem.files, mem.manifest, ws.root);
         return { outcome: { ...mem, out: target } as ApplyOutcome, ws };
       });
       let buildOk = true;

@@ -5,7 +5,7 @@ import { InputError } from '../core/errors.js';
 import { formatDropsFile, isDropVersion, type Drop, type DropsFile } from '../core/drops.js';
 import { createFilePatch } from '../core/patch/create.js';
 import { formatPatch } from '../core/patch/format.js';
-import { decodeUtf8, replaceDirAtomic, resolveInside, writeFileAtomic, cleanTempSiblings } from '../io/fs.js';
+import { assertTextSize, decodeUtf8, replaceDirAtomic, resolveInside, writeFileAtomic } from '../io/fs.js';
 import { fetchDrop } from '../io/sources/index.js';
 import { sha256 } from '../io/hash.js';
 import { DROPS_JSON, dropDir, readDropFiles, selectDrop, type Workspace } from '../io/workspace.js';
@@ -37,11 +37,12 @@ export async function importDrop(ws: Workspace, spec: string, opts: ImportOption
   const files: Record<string, string> = {};
   for (const [rel, bytes] of fetched.files) {
     resolveInside(dropDir(ws, version), rel, { file: spec });
-    if (bytes.includes(0)) throw new InputError(`${rel} contains NUL bytes: pvpatch tracks text sources only`, { file: spec });
+    assertTextSize(bytes.length, `${spec}: ${rel}`);
+    const nul = bytes.indexOf(0);
+    if (nul >= 0) throw new InputError(`NUL byte in ${rel}: pvpatch tracks text sources only`, { file: `${spec}: ${rel}`, line: bytes.subarray(0, nul).toString('latin1').split('\n').length });
     decodeUtf8(bytes, `${spec}: ${rel}`);
     files[rel] = sha256(bytes);
   }
-  await cleanTempSiblings(path.join(ws.root, 'upstream'));
   await replaceDirAtomic(dropDir(ws, version), async (tmp) => {
     for (const [rel, bytes] of fetched.files) {
       const dest = path.join(tmp, rel);

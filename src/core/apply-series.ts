@@ -1,6 +1,6 @@
 import { CheckFailed } from './errors.js';
 import type { SeriesEntry } from './series.js';
-import { parsePatch } from './patch/parse.js';
+import { hasForeignDiff, parsePatch } from './patch/parse.js';
 import { applyFilePatch } from './patch/apply.js';
 import type { FilePatch, Hunk } from './patch/model.js';
 import { carryOrigins } from './origins.js';
@@ -41,10 +41,11 @@ export type SeriesResult =
 
 /**
  * A patch with a header but no diff yet (as `pvpatch new` writes it): quilt applies it as a
- * no-op, and so does pvpatch. Recognised by the absence of `diff --git` and `---`/`+++` pairs.
+ * no-op, and so does pvpatch. Recognised by the absence of `diff --git` and `---`/`+++` pairs,
+ * and of anything parsePatch refuses (an ed script or context diff is no empty patch: it is refused).
  */
 export function isHeaderOnly(text: string): boolean {
-  return !/^diff --git /m.test(text) && !/^--- [^\n]*\r?\n\+\+\+ /m.test(text);
+  return !/^diff --git /m.test(text) && !/^--- [^\n]*\r?\n\+\+\+ /m.test(text) && !hasForeignDiff(text);
 }
 
 export function hunkHeader(h: Hunk): string {

@@ -94,22 +94,8 @@ class Parser {
 
   /** A line outside any file diff: refuse what GNU patch would read as another kind of diff. */
   private checkJunk(): void {
-    const t = this.text(this.i);
-    const no = this.i + 1;
-    if (t === 'GIT binary patch' || BINARY_FILES.test(t)) this.fail(no, `binary patches are not supported: ${t}`);
-    if (ED_OR_NORMAL.test(t)) {
-      this.fail(no, `ed scripts and normal diffs are refused ("${t}"): only unified diffs are supported`);
-    }
-    if (CONTEXT_RANGE.test(t) || CONTEXT_SEPARATOR.test(t) || (t.startsWith('*** ') && this.text(this.i + 1).startsWith('--- ') && !this.text(this.i + 2).startsWith('+++ '))) {
-      this.fail(no, `context diffs are refused ("${t}"): only unified diffs are supported`);
-    }
-    if (t.startsWith('diff --cc ') || t.startsWith('diff --combined ') || t.startsWith('@@@ ')) {
-      this.fail(no, `combined diffs are refused ("${t}"): only unified diffs are supported`);
-    }
-    if (t.startsWith('@@ ')) {
-      if (!HUNK_HEADER.test(t)) this.fail(no, `malformed hunk header: ${t}`);
-      this.fail(no, 'hunk without a file header (--- and +++ lines)');
-    }
+    const reason = foreignDiffReason(this.text(this.i), this.text(this.i + 1), this.text(this.i + 2));
+    if (reason !== undefined) this.fail(this.i + 1, reason);
   }
 
   private parseFile(preamble: string): FilePatch {
@@ -361,6 +347,34 @@ class Parser {
   }
 }
 
+/**
+ * Why a line outside any file diff is refused, or undefined: what GNU patch would read as another
+ * kind of diff (binary, ed script or normal diff, context, combined) or a hunk without file header.
+ * `next` and `next2` are the following lines.
+ */
+function foreignDiffReason(t: string, next: string, next2: string): string | undefined {
+  if (t === 'GIT binary patch' || BINARY_FILES.test(t)) return `binary patches are not supported: ${t}`;
+  if (ED_OR_NORMAL.test(t)) return `ed scripts and normal diffs are refused ("${t}"): only unified diffs are supported`;
+  if (CONTEXT_RANGE.test(t) || CONTEXT_SEPARATOR.test(t) || (t.startsWith('*** ') && next.startsWith('--- ') && !next2.startsWith('+++ '))) {
+    return `context diffs are refused ("${t}"): only unified diffs are supported`;
+  }
+  if (t.startsWith('diff --cc ') || t.startsWith('diff --combined ') || t.startsWith('@@@ ')) {
+    return `combined diffs are refused ("${t}"): only unified diffs are supported`;
+  }
+  if (t.startsWith('@@ ')) return HUNK_HEADER.test(t) ? 'hunk without a file header (--- and +++ lines)' : `malformed hunk header: ${t}`;
+  return undefined;
+}
+
+/**
+ * Does text without any unified file diff still hold something parsePatch refuses (another kind
+ * of diff, a stray hunk, a NUL byte)? Then it is not a header-only patch: parsePatch says why.
+ */
+export function hasForeignDiff(text: string): boolean {
+  if (text.includes('\0')) return true;
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return lines.some((t, k) => foreignDiffReason(t, lines[k + 1] ?? '', lines[k + 2] ?? '') !== undefined);
+}
+
 function splitRaw(text: string): RawLine[] {
   const out: RawLine[] = [];
   let pos = 0;
@@ -446,6 +460,6 @@ function decodeUtf8(bytes: number[]): string {
   try {
     return decodeURIComponent(bytes.map((b) => '%' + b.toString(16).padStart(2, '0')).join(''));
   } catch {
-    return String.fromCharCode(...bytes);
+    return bytes.map((b) => String.fromCharCode(b)).join('');
   }
 }

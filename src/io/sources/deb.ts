@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { InputError, IoError } from '../../core/errors.js';
 import { matchesGlobs } from '../../core/drops.js';
-import { listTree } from '../fs.js';
+import { listTree, makeTempDir } from '../fs.js';
 import { runProgram, type RunResult } from '../build/run.js';
 import type { FetchedDrop } from './types.js';
 
@@ -280,7 +280,7 @@ export async function extractFromSourceDeb(debFile: string, globs: readonly stri
   if (listing.code !== 0) throw new IoError(`dpkg-deb -c ${path.basename(debFile)} failed: ${firstLine(listing.stderr)}`);
   const member = findSourceTarball(listing.stdout);
   if (!member) throw new InputError(`${path.basename(debFile)} holds no usr/src/*.tar.xz: not a linux-source package`);
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'pvpatch-deb-'));
+  const tmp = await makeTempDir('deb');
   try {
     const tarball = path.join(tmp, path.basename(member));
     const inner = await runPipe({ cmd: 'dpkg-deb', args: ['--fsys-tarfile', debFile] }, { cmd: 'tar', args: ['-x', '-C', tmp, `--strip-components=${member.split('/').length - 1}`, member] });
@@ -330,7 +330,7 @@ export async function fetchFromDeb(spec: string, globs: readonly string[], onPro
   onProgress?.(`${pkg}=${version}: ${(await findCachedDeb(path.join(cacheDir, 'debs'), pkg, version)) ? 'in the cache' : 'downloading'}`);
   const { file, cached } = await downloadDeb(pkg, version, cacheDir);
   onProgress?.(`extracting ${globs.length} path(s) from ${path.basename(file)}`);
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'pvpatch-debx-'));
+  const tmp = await makeTempDir('debx');
   try {
     const rels = await extractFromSourceDeb(file, globs, tmp);
     const files = new Map<string, Buffer>();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { matchesGlobs } from '../../core/drops.js';
-import { listTree } from '../fs.js';
+import { listTree, readBounded } from '../fs.js';
 import type { FetchedDrop } from './types.js';
 
 /** Take the tracked files of a directory; a symlink among them is refused (never followed). */
@@ -15,7 +15,7 @@ export async function fetchFromDir(dir: string, globs: readonly string[]): Promi
   const list = await listTree(abs, { skip: (rel) => skipVcs(rel) });
   for (const rel of list) {
     if (!matchesGlobs(rel, globs)) continue;
-    files.set(rel, await fsp.readFile(path.join(abs, rel)));
+    files.set(rel, await readBounded(path.join(abs, rel), path.join(dir, rel)));
   }
   return { files, source: `dir:${abs}` };
 }

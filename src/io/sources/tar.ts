@@ -1,10 +1,9 @@
 import path from 'node:path';
-import os from 'node:os';
 import { promises as fsp } from 'node:fs';
 import { InputError, IoError } from '../../core/errors.js';
 import { matchesGlobs } from '../../core/drops.js';
 import { runProgram } from '../build/run.js';
-import { listTree } from '../fs.js';
+import { listTree, makeTempDir, readBounded } from '../fs.js';
 import type { FetchedDrop } from './types.js';
 
 export const TARBALL_RE = /\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|tar)$/;
@@ -22,13 +21,21 @@ interface Member {
   linkTarget?: string;
 }
 
-/** Parse `tar -tv` lines: the type is the first char of the mode, the name is after the time. */
+/**
+ * Parse `tar -tv` lines: the type is the first char of the mode, the name is after the time.
+ * A line that does not parse is returned as a member of type '?' (the caller refuses it: what
+ * cannot be checked is not extracted).
+ */
 export function parseTarListing(text: string): Member[] {
   const out: Member[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    const m = /^(\S)\S*\s+\S+\s+\d+\s+\d{4}-\d\d-\d\d\s+\d\d:\d\d(?::\d\d)?\s+(.*)$/.exec(line);
-    if (!m) continue;
+    // The size column is "major,minor" for device nodes.
+    const m = /^(\S)\S*\s+\S+\s+[\d,]+\s+\d{4,}-\d\d-\d\d\s+\d\d:\d\d(?::\d\d)?\s+(.*)$/.exec(line);
+    if (!m) {
+      out.push({ type: '?', name: line });
+      continue;
+    }
     const type = m[1] as string;
     let name = m[2] as string;
     let linkTarget: string | undefined;
@@ -60,7 +67,10 @@ export async function fetchFromTarball(tarball: string, globs: readonly string[]
   const listing = await runProgram('tar', [...decompressFlag(abs), '-tvf', abs]);
   if (listing.code !== 0) throw new InputError(`cannot read the tarball: ${listing.stderr.trim().split('\n')[0] ?? ''}`, { file: tarball });
   const members = parseTarListing(listing.stdout);
-  for (const m of members) checkMemberName(m.name, tarball);
+  for (const m of members) {
+    if (m.type === '?') throw new InputError(`cannot read the tarball's listing line ${JSON.stringify(m.name)}: refusing what cannot be checked`, { file: tarball });
+    checkMemberName(m.name, tarball);
+  }
   const names = members.map((m) => m.name.replace(/^\.\//, '')).filter((n) => n !== '' && n !== '.');
   const tops = new Set(names.map((n) => n.split('/')[0]));
   const strip = tops.size === 1 && names.some((n) => n.includes('/')) ? 1 : 0;
@@ -70,8 +80,11 @@ export async function fetchFromTarball(tarball: string, globs: readonly string[]
     if (m.type === 'l' || m.type === 'h') {
       throw new InputError(`refusing tarball member "${m.name}": a ${m.type === 'l' ? 'symlink' : 'hard link'} to "${m.linkTarget ?? '?'}"`, { file: tarball });
     }
+    if (m.type !== '-') throw new InputError(`refusing tarball member "${m.name}": not a regular file (type ${m.type})`, { file: tarball });
+    // tar -tv shows unusual characters as escapes, which -T would not find: refuse such names.
+    if (m.name.includes('\\')) throw new InputError(`refusing tarball member "${m.name}": unusual characters in its name`, { file: tarball });
   }
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'pvpatch-tar-'));
+  const tmp = await makeTempDir('tar');
   try {
     const listFile = path.join(tmp, '.members');
     await fsp.writeFile(listFile, wanted.map((m) => m.name).join('\n') + '\n');
@@ -84,7 +97,7 @@ export async function fetchFromTarball(tarball: string, globs: readonly string[]
     const files = new Map<string, Buffer>();
     const base = strip ? path.join(outDir, [...tops][0] as string) : outDir;
     if (wanted.length > 0) {
-      for (const f of await listTree(base)) files.set(f, await fsp.readFile(path.join(base, f)));
+      for (const f of await listTree(base)) files.set(f, await readBounded(path.join(base, f), `${tarball}: ${f}`, 'the member'));
     }
     return { files, source: `tar:${abs}` };
   } finally {
