@@ -51,7 +51,7 @@ function enclosing(report: ScanReport, line: number): CondGroup[] {
 }
 
 function directiveText(report: ScanReport, line: number): string {
-  return (report.lines[line - 1] ?? '').replace(/\r?\n$/, '').replace(/\s*\/\* pvpatch: [^*]*\*\/$/, '').trim();
+  return (report.lines[line - 1] ?? '').replace(/\r?\n$/, '').replace(/\/\* pvpatch: [^*]*\*\/$/, '').trim();
 }
 
 /**

@@ -6,7 +6,17 @@
 import { splitRecords } from './merge/lines.js';
 
 const CONDITIONAL_RE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/;
-const ANNOTATION_RE = /[ \t]*\/\* pvpatch: ([A-Za-z0-9_][A-Za-z0-9._+/-]*) \*\/(?=\r?$)/;
+// Without the blanks before it: `[ \t]*\/\*…` would retry from every blank of a long run (quadratic).
+const ANNOTATION_RE = /\/\* pvpatch: ([A-Za-z0-9_][A-Za-z0-9._+/-]*) \*\/(?=\r?$)/;
+
+/** The line without its annotation and the blanks before it. */
+function withoutAnnotation(body: string): string {
+  const m = ANNOTATION_RE.exec(body);
+  if (!m) return body;
+  let start = m.index;
+  while (start > 0 && (body[start - 1] === ' ' || body[start - 1] === '\t')) start--;
+  return body.slice(0, start) + body.slice(m.index + m[0].length);
+}
 
 /** The label of a series entry in annotations: the name without ".patch". */
 export function patchLabel(seriesName: string): string {
@@ -38,7 +48,7 @@ export function annotateLines(lines: readonly string[], origins: readonly (strin
     if (!origin) return line;
     const [body, ending] = splitEnding(line);
     if (!isConditionalDirective(body) || body.endsWith('\\')) return line;
-    const bare = body.replace(ANNOTATION_RE, '');
+    const bare = withoutAnnotation(body);
     return `${bare} /* pvpatch: ${patchLabel(origin)} */${ending}`;
   });
 }
@@ -54,7 +64,7 @@ export function stripAnnotations(text: string): string {
   return splitLinesKeepEnds(text)
     .map((line) => {
       const [body, ending] = splitEnding(line);
-      return isConditionalDirective(body) ? body.replace(ANNOTATION_RE, '') + ending : line;
+      return isConditionalDirective(body) ? withoutAnnotation(body) + ending : line;
     })
     .join('');
 }

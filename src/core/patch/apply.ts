@@ -151,7 +151,8 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
     const flushAdds = (): void => {
       if (pendingAdds.length === 0) return;
       if (!copyTill(where + oldIdx - 2)) ok = false;
-      out.push(...pendingAdds);
+      // One by one: a spread of a huge hunk's lines would overflow the stack.
+      for (const l of pendingAdds) out.push(l);
       pendingAdds.length = 0;
     };
     h.lines.forEach((line, i) => {
