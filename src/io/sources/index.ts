@@ -26,10 +26,11 @@ export async function fetchDrop(spec: string, globs: readonly string[], options:
       return fetchFromDir(spec.replace(/^dir:/, ''), globs);
     case 'tar':
       return fetchFromTarball(spec.replace(/^tar:/, ''), globs);
-    case 'git':
+    case 'git': {
       // simple-git is loaded only when a git source is used (it costs start-up time otherwise).
       const { fetchFromGit } = await import('./git.js');
       return fetchFromGit(spec, globs);
+    }
     case 'deb': {
       const { fetchFromDeb } = await import('./deb.js');
       return fetchFromDeb(spec, globs, options.onProgress);
