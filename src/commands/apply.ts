@@ -79,7 +79,7 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
     }
     await fsp.mkdir(path.join(tmp, '.pvpatch'), { recursive: true });
     await fsp.writeFile(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  });
+  }, { durable: false });
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {

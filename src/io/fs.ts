@@ -206,15 +206,18 @@ export async function listTree(dir: string, options: { skip?: (rel: string) => b
  * then swap (rename old away, rename new in, remove old). Readers see the old or the new tree;
  * a crash between the two renames leaves `.NAME.pvpatch-old-…` without NAME, which
  * `recoverSiblings` renames back. Under the workspace lock the old tree is kept until the command
- * ends, and a command that dies is rolled back as a whole (src/io/undo.ts).
+ * ends, and a command that dies is rolled back as a whole (src/io/undo.ts). The new tree's files
+ * are fsynced before the swap (so that a power loss cannot leave empty files where the old tree
+ * was), unless `durable: false` (a tree that can be made again, such as apply's out/).
  */
-export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>, options: { durable?: boolean } = {}): Promise<void> {
   const parent = path.dirname(target);
   await mkdirRecorded(parent);
   const tmp = siblingName(target, 'new');
   await fsp.mkdir(tmp);
   try {
     await fill(tmp);
+    if (options.durable !== false) await syncTree(tmp);
   } catch (err) {
     await fsp.rm(tmp, { recursive: true, force: true });
     throw err;
@@ -231,6 +234,25 @@ export async function replaceDirAtomic(target: string, fill: (tmpDir: string) =>
   await fsp.rename(tmp, target);
   await syncDir(parent);
   if (had && !kept) await fsp.rm(old, { recursive: true, force: true });
+}
+
+/** fsync every file and directory under `dir` (files in parallel batches: the journal groups them). */
+async function syncTree(dir: string): Promise<void> {
+  const dirs = [dir];
+  const files: string[] = [];
+  for (let i = 0; i < dirs.length; i++) {
+    for (const e of await fsp.readdir(dirs[i] as string, { withFileTypes: true })) {
+      const p = path.join(dirs[i] as string, e.name);
+      if (e.isDirectory()) dirs.push(p);
+      else if (e.isFile()) files.push(p);
+    }
+  }
+  const syncFile = async (p: string): Promise<void> => {
+    const fh = await fsp.open(p, 'r');
+    try { await fh.sync(); } finally { await fh.close(); }
+  };
+  for (let i = 0; i < files.length; i += 64) await Promise.all(files.slice(i, i + 64).map(syncFile));
+  for (const d of dirs.reverse()) await syncDir(d);
 }
 
 /** Remove a file or tree; under the workspace lock it is renamed away and removed when the command ends. */
