@@ -96,7 +96,7 @@ function hasNoDiff(text: string): boolean {
 }
 
 function directiveSource(lines: readonly string[], line: number): string {
-  return (lines[line - 1] ?? '').replace(/\r?\n$/, '').replace(/\s*\/\* pvpatch: [^*]*\*\/$/, '').trim();
+  return (lines[line - 1] ?? '').replace(/\r?\n$/, '').replace(/\/\* pvpatch: [^*]*\*\/$/, '').trim();
 }
 
 /** What the remaining kernels do with one group: the branch they all take, or why not. */
