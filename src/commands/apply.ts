@@ -72,10 +72,11 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
     }
   }
   await replaceDirAtomic(target, async (tmp) => {
-    for (const [rel, text] of files) {
-      const dest = resolveInside(tmp, rel, { file: shown });
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.writeFile(dest, text);
+    // Each directory once, then the files in parallel batches: one at a time, apply mostly waited on I/O.
+    const entries = [...files].map(([rel, text]) => [resolveInside(tmp, rel, { file: shown }), text] as const);
+    for (const dir of new Set(entries.map(([dest]) => path.dirname(dest)))) await fsp.mkdir(dir, { recursive: true });
+    for (let i = 0; i < entries.length; i += 64) {
+      await Promise.all(entries.slice(i, i + 64).map(([dest, text]) => fsp.writeFile(dest, text)));
     }
     await fsp.mkdir(path.join(tmp, '.pvpatch'), { recursive: true });
     await fsp.writeFile(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
