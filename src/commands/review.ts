@@ -48,11 +48,32 @@ async function editInEditor(item: ReviewItem, from: string, onto: string): Promi
 }
 
 /**
+ * ink decides once, when it is first loaded, whether it runs "in CI" (CI or CONTINUOUS_INTEGRATION
+ * set), and then draws nothing until the app exits. The review screen is only opened on a real
+ * terminal, where a maintainer (or a CI job driving tmux) needs it drawn live, so ink is loaded with
+ * those variables hidden; they are put back at once, for $EDITOR and `rebase --continue`.
+ */
+async function importInkForTerminal(): Promise<typeof import('ink')> {
+  const hidden: Array<[string, string]> = [];
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) {
+    const value = process.env[key];
+    if (value === undefined) continue;
+    hidden.push([key, value]);
+    delete process.env[key];
+  }
+  try {
+    return await import('ink');
+  } finally {
+    for (const [key, value] of hidden) process.env[key] = value;
+  }
+}
+
+/**
  * The ink review screen over the rebase in progress; resolves when the user quits or accepts to
  * continue, with true in that case (the caller runs `rebase --continue` once it holds no lock).
  */
 export async function runReview(ws: Workspace): Promise<boolean> {
-  const { render } = await import('ink');
+  const { render } = await importInkForTerminal();
   const { createElement } = await import('react');
   const { ReviewApp } = await import('../tui/components/ReviewApp.js');
   const state = await readRebaseState(ws.root);

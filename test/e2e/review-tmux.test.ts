@@ -13,7 +13,8 @@ function startInTmux(ws: string, command: string): { socket: string; session: st
   const session = 'review';
   const done = path.join(ws, 'exit-code');
   execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '150', '-y', '45',
-    `cd '${ws}' && '${process.execPath}' '${CLI}' ${command}; echo $? > '${done}'; sleep 60`]);
+    // CI=true on purpose: ink draws nothing live "in CI", and the screen must be drawn on a terminal anyway.
+    `cd '${ws}' && CI=true '${process.execPath}' '${CLI}' ${command}; echo $? > '${done}'; sleep 60`]);
   return { socket, session, done };
 }
 
