@@ -5,7 +5,7 @@ import { createProgram } from './program.js';
 import { PvpatchError, EXIT_INPUT } from './core/errors.js';
 
 async function main(): Promise<number> {
-  const program = createProgram();
+  const program = await createProgram(process.argv);
   program.exitOverride();
   try {
     await program.parseAsync(process.argv);

@@ -4,7 +4,21 @@ import { registerCommands } from './commands/index.js';
 
 export const VERSION = '0.1.0';
 
-export function createProgram(): Command {
+/**
+ * The command a command line runs: the first word after the program options (`-C DIR`,
+ * `--workspace DIR`, `--workspace=DIR`); undefined when there is none (help, version).
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-C' || a === '--workspace') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The program for `argv`: only the module of the command it runs is loaded (all for help). */
+export async function createProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('pvpatch')
@@ -16,6 +30,6 @@ export function createProgram(): Command {
     // Before the subcommands exist, so that they inherit it: usage errors become exit 2 in cli.ts.
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`pvpatch: ${str.replace(/^error: /, '')}`) });
-  registerCommands(program);
+  await registerCommands(program, commandOf(argv));
   return program;
 }

@@ -3,8 +3,6 @@ import type { SeriesEntry } from './series.js';
 import { hasForeignDiff, parsePatch } from './patch/parse.js';
 import { applyFilePatch } from './patch/apply.js';
 import type { FilePatch, Hunk } from './patch/model.js';
-import { carryOrigins } from './origins.js';
-import { splitLinesKeepEnds } from './annotate.js';
 
 export interface SeriesPatch {
   entry: SeriesEntry;
@@ -35,9 +33,19 @@ export interface ApplyFailure {
   closest?: { line: number; matchingLines: number; ofLines: number };
 }
 
-export type SeriesResult =
-  | { ok: true; files: Map<string, string>; origins: Map<string, (string | null)[]>; hunks: HunkOutcome[]; applied: string[] }
-  | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[]; files: Map<string, string> };
+/** With a drop of raw bytes (T = Uint8Array), the files no patch touched stay raw. */
+export type SeriesResult<T extends string | Uint8Array = string> =
+  | { ok: true; files: Map<string, string | T>; origins: Map<string, (string | null)[]>; hunks: HunkOutcome[]; applied: string[] }
+  | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[]; files: Map<string, string | T> };
+
+export interface ApplySeriesOptions {
+  maxFuzz?: number;
+  trackOrigins?: boolean;
+  /** Turns a raw drop file into text the first time a patch touches it (default: strict UTF-8). */
+  text?: (file: string, raw: Uint8Array) => string;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A patch with a header but no diff yet (as `pvpatch new` writes it): quilt applies it as a
@@ -69,14 +77,19 @@ export function describeFailure(f: ApplyFailure): string {
  * then by offset, then with fuzz (up to `maxFuzz` context lines dropped, as GNU patch); the first
  * hunk that cannot be placed stops the run and is returned as a failure (nothing is written by
  * this pure function; the caller writes only a complete result). Patch texts that do not parse
- * throw PatchParseError naming patches/NAME:line. Origins record which patch added each line.
+ * throw PatchParseError naming patches/NAME:line. Origins record which patch added each line (the hunks' `+` lines).
  */
-export function applySeries(
-  drop: ReadonlyMap<string, string>,
+export function applySeries<T extends string | Uint8Array = string>(
+  drop: ReadonlyMap<string, T>,
   patches: readonly SeriesPatch[],
-  opts: { maxFuzz?: number; trackOrigins?: boolean } = {},
-): SeriesResult {
-  const files = new Map(drop);
+  opts: ApplySeriesOptions = {},
+): SeriesResult<T> {
+  const files = new Map<string, string | T>(drop);
+  const textOf = (name: string): string | undefined => {
+    const v = files.get(name);
+    if (v === undefined || typeof v === 'string') return v;
+    return opts.text ? opts.text(name, v as Uint8Array) : strictUtf8.decode(v as Uint8Array);
+  };
   const origins = new Map<string, (string | null)[]>();
   const track = opts.trackOrigins ?? true;
   const hunks: HunkOutcome[] = [];
@@ -89,7 +102,7 @@ export function applySeries(
     const parsed = parsePatch(text, `patches/${entry.name}`);
     for (const fp of parsed.files) {
       const file = targetPath(fp);
-      const source = fp.oldPath === null ? null : (files.get(fp.oldPath) ?? undefined);
+      const source = fp.oldPath === null ? null : textOf(fp.oldPath);
       if (source === undefined) {
         const first = fp.hunks[0];
         return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: first ? hunkHeader(first) : '', reason: `${fp.oldPath} is not in the tree` }, hunks, applied, files };
@@ -113,11 +126,10 @@ export function applySeries(
         hunks.push({ patch: entry.name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line });
       }
       if (track) {
-        const before = source === null ? [] : splitLinesKeepEnds(source);
-        const after = r.text === null ? [] : splitLinesKeepEnds(r.text);
-        const prev = origins.get(fp.oldPath ?? file) ?? before.map(() => null);
+        // Lines the hunks added come from this patch; copied lines keep the origin they had.
+        const prev = origins.get(fp.oldPath ?? file);
         origins.delete(fp.oldPath ?? file);
-        if (r.text !== null) origins.set(file, carryOrigins(before, after, prev, entry.name));
+        if (r.text !== null) origins.set(file, r.sources.map((i) => (i < 0 ? entry.name : (prev?.[i] ?? null))));
       }
       if (fp.oldPath !== null && fp.oldPath !== file) files.delete(fp.oldPath);
       if (r.text === null) files.delete(file);
@@ -129,7 +141,7 @@ export function applySeries(
 }
 
 /** applySeries that throws CheckFailed (exit 1) with the failure's message. */
-export function applySeriesOrThrow(drop: ReadonlyMap<string, string>, patches: readonly SeriesPatch[], opts: { maxFuzz?: number; trackOrigins?: boolean } = {}): Extract<SeriesResult, { ok: true }> {
+export function applySeriesOrThrow(drop: ReadonlyMap<string, string>, patches: readonly SeriesPatch[], opts: ApplySeriesOptions = {}): Extract<SeriesResult, { ok: true }> {
   const r = applySeries(drop, patches, opts);
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   return r;

@@ -23,9 +23,12 @@ export function branchOracle(config: KernelsConfig): BranchOracle {
   const envs = kernelEnvs(config);
   const truths = new Map<string, Truth | 'error'>();
   const taken = new WeakMap<ScanReport, Map<string, number | undefined>>();
+  const normalised = new WeakMap<Directive, string>();
   const truthOf = (kernel: string, env: CppEnv, d: Directive, file: string): Truth | 'error' => {
-    // Comments (the pvpatch annotation among them) are blanks in d.text: normalise them away.
-    const key = `${kernel}\0${d.kind}\0${d.text.replace(/\s+/g, ' ').trim()}`;
+    // Comments (the pvpatch annotation among them) are blanks in d.text: normalise them away (once per directive).
+    let norm = normalised.get(d);
+    if (norm === undefined) normalised.set(d, (norm = `${d.kind}\0${d.text.replace(/\s+/g, ' ').trim()}`));
+    const key = `${kernel}\0${norm}`;
     let t = truths.get(key);
     if (t === undefined) {
       try {

@@ -60,7 +60,7 @@ function directiveSource(report: ScanReport, line: number): string {
  * through `oracle`, the kernels that take each branch.
  */
 export function buildManifest(
-  files: ReadonlyMap<string, string>,
+  files: ReadonlyMap<string, string | Uint8Array>,
   origins: ReadonlyMap<string, readonly (string | null)[]>,
   config: KernelsConfig,
   meta: { drop: string; series: string[] },
@@ -70,7 +70,7 @@ export function buildManifest(
   for (const [file, lineOrigins] of origins) {
     if (!lineOrigins.some((o) => o !== null)) continue;
     const text = files.get(file);
-    if (text === undefined) continue;
+    if (typeof text !== 'string') continue;
     const report = scanDirectives(text, file);
     for (const group of report.groups) {
       const open = group.branches[0]?.directive;

@@ -1,5 +1,5 @@
 // Filesystem access for the shell: UTF-8-checked reads, atomic writes, safe paths inside a tree.
-import { promises as fsp, constants as fsc } from 'node:fs';
+import fs, { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { InputError, IoError } from '../core/errors.js';
@@ -183,22 +183,52 @@ export async function readBounded(file: string, display: string, what = 'the fil
 
 /** Every regular file under `dir`, as sorted '/'-separated relative paths; symlinks are an error. */
 export async function listTree(dir: string, options: { skip?: (rel: string) => boolean } = {}): Promise<string[]> {
+  return listTreeSync(dir, options);
+}
+
+/**
+ * listTree without the event loop: one readdir per directory, no per-file stat (the entry types
+ * come from readdir). The sync calls are several times faster than fs/promises for the thousands of
+ * small files of a drop, and a workspace is only ever changed under its lock.
+ */
+export function listTreeSync(dir: string, options: { skip?: (rel: string) => boolean } = {}): string[] {
   const out: string[] = [];
-  async function walk(rel: string): Promise<void> {
+  const walk = (rel: string): void => {
     const abs = rel ? path.join(dir, rel) : dir;
-    const entries = await fsp.readdir(abs, { withFileTypes: true });
-    for (const e of entries) {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (options.skip?.(r)) continue;
       if (e.isSymbolicLink()) {
         throw new InputError(`refusing the symlink ${r}: trees handled by pvpatch must not contain symlinks`, { file: path.join(dir, r) });
       }
-      if (e.isDirectory()) await walk(r);
+      if (e.isDirectory()) walk(r);
       else if (e.isFile()) out.push(r);
     }
-  }
-  await walk('');
+  };
+  walk('');
   return out.sort();
+}
+
+/**
+ * Read a file of at most MAX_TEXT_BYTES synchronously, never through a symlink (O_NOFOLLOW), the size
+ * checked on the open file before anything is read.
+ */
+export function readBoundedSync(file: string, display: string, what = 'the file'): Buffer {
+  const fd = fs.openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  try {
+    const size = fs.fstatSync(fd).size;
+    assertTextSize(size, display, what);
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === size ? buf : buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -6,14 +6,24 @@
  *  - "lines": the records without terminators, the way a reviewer reads them (ReviewItem lines).
  */
 
-const RECORD_RE = /[^\n]*\n|[^\n]+$/g;
-
 /**
  * Split a text into records, each keeping its "\n" or "\r\n" terminator.
  * "" gives []; "a" gives ["a"]; "a\n" gives ["a\n"]; "a\r\nb" gives ["a\r\n", "b"].
  */
 export function splitRecords(text: string): string[] {
-  return text.match(RECORD_RE) ?? [];
+  // indexOf over the text: several times faster than a global regex match on large files.
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) {
+      out.push(text.slice(pos));
+      break;
+    }
+    out.push(text.slice(pos, nl + 1));
+    pos = nl + 1;
+  }
+  return out;
 }
 
 /** A record without its terminator ("a\r\n" → "a", "a" → "a"). */

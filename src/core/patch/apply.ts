@@ -52,6 +52,11 @@ export interface Applied {
   /** The new text; null when the patch deletes the file. */
   text: string | null;
   hunks: HunkReport[];
+  /**
+   * For each line of the new text: the 0-based input line it was copied from, or -1 for a line the
+   * patch added (empty when the file is deleted). Origin tracking uses it instead of re-diffing.
+   */
+  sources: number[];
 }
 
 /**
@@ -110,6 +115,7 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
   const input = splitLines(text ?? '');
   const convert = endingConversion(input, fp);
   const out: Line[] = [];
+  const sources: number[] = [];
   const reports: HunkReport[] = [];
   let frozen = 0; // input lines already copied or deleted (1-based count)
   let inOffset = 0;
@@ -119,7 +125,10 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
     if (frozen > last) return false;
     while (frozen < last) {
       const l = input[frozen++];
-      if (l !== undefined) out.push(l);
+      if (l !== undefined) {
+        out.push(l);
+        sources.push(frozen - 1);
+      }
     }
     return true;
   };
@@ -152,7 +161,10 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
       if (pendingAdds.length === 0) return;
       if (!copyTill(where + oldIdx - 2)) ok = false;
       // One by one: a spread of a huge hunk's lines would overflow the stack.
-      for (const l of pendingAdds) out.push(l);
+      for (const l of pendingAdds) {
+        out.push(l);
+        sources.push(-1);
+      }
       pendingAdds.length = 0;
     };
     h.lines.forEach((line, i) => {
@@ -185,9 +197,9 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
         message: `the patch deletes ${fp.oldPath ?? 'the file'}, but ${out.length} line(s) remain after its hunks`,
       };
     }
-    return { ok: true, text: null, hunks: reports };
+    return { ok: true, text: null, hunks: reports, sources: [] };
   }
-  return { ok: true, text: joinLines(out), hunks: reports };
+  return { ok: true, text: joinLines(out), hunks: reports, sources };
 }
 
 interface HunkShape {

@@ -17,7 +17,24 @@ describe('applyFilePatch: placement', () => {
 
   it('applies exactly where the header says', () => {
     const r = applyFilePatch(base, fp);
-    expect(r).toEqual({ ok: true, text: base.replace('line 10\n', 'LINE TEN\n'), hunks: [{ index: 0, status: 'exact', offset: 0, fuzz: 0, line: 7, inputLine: 7 }] });
+    // sources: every kept line names its input line; the replaced line 10 is new (-1).
+    const sources = Array.from({ length: 20 }, (_, i) => (i === 9 ? -1 : i));
+    expect(r).toEqual({ ok: true, text: base.replace('line 10\n', 'LINE TEN\n'), hunks: [{ index: 0, status: 'exact', offset: 0, fuzz: 0, line: 7, inputLine: 7 }], sources });
+  });
+
+  it('maps each output line to the input line it was copied from, or -1 when the patch added it', () => {
+    const shifted = lines(3, (i) => `new ${i}`) + base.replace('line 7\n', 'line seven\n');
+    const r = applyFilePatch(shifted, fp);
+    if (!r.ok || r.text === null) throw new Error('expected the patch to apply');
+    const input = shifted.split('\n').slice(0, -1);
+    const output = r.text.split('\n').slice(0, -1);
+    expect(r.sources).toHaveLength(output.length);
+    expect(r.sources.filter((i) => i < 0)).toHaveLength(1);
+    output.forEach((line, i) => {
+      const src = r.sources[i] as number;
+      if (src >= 0) expect(line).toBe(input[src]);
+      else expect(line).toBe('LINE TEN');
+    });
   });
 
   it('reports offsets like GNU patch ("succeeded at 17 (offset 10 lines)")', () => {
@@ -131,13 +148,13 @@ describe('applyFilePatch: new and deleted files', () => {
     expect(applyFilePatch('other\n', create)).toMatchObject({ ok: false, reason: 'exists', failedHunk: 0 });
   });
   it('deletes to null, and refuses when lines would remain or the file is missing', () => {
-    expect(applyFilePatch('x\ny\n', remove)).toEqual({ ok: true, text: null, hunks: [{ index: 0, status: 'exact', offset: 0, fuzz: 0, line: 1, inputLine: 1 }] });
+    expect(applyFilePatch('x\ny\n', remove)).toEqual({ ok: true, text: null, hunks: [{ index: 0, status: 'exact', offset: 0, fuzz: 0, line: 1, inputLine: 1 }], sources: [] });
     expect(applyFilePatch('x\ny\nz\n', remove)).toMatchObject({ ok: false, reason: 'not-empty' });
     expect(applyFilePatch(null, remove)).toMatchObject({ ok: false, reason: 'missing' });
   });
   it('an empty new file (git diff without hunks) becomes ""', () => {
     const empty = fileOf('diff --git a/e b/e\nnew file mode 100644\nindex 0000000..e69de29\n');
-    expect(applyFilePatch(null, empty)).toEqual({ ok: true, text: '', hunks: [] });
+    expect(applyFilePatch(null, empty)).toEqual({ ok: true, text: '', hunks: [], sources: [] });
   });
   it('reverses a creation into a deletion and back', () => {
     const rev = reverseFilePatch(create);
