@@ -1,8 +1,8 @@
 import { CheckFailed } from './errors.js';
 import type { SeriesEntry } from './series.js';
 import { hasForeignDiff, parsePatch } from './patch/parse.js';
-import { applyFilePatch } from './patch/apply.js';
-import type { FilePatch, Hunk } from './patch/model.js';
+import { applyFileLines, joinLines, splitLines } from './patch/apply.js';
+import type { FilePatch, Hunk, SideLine } from './patch/model.js';
 
 export interface SeriesPatch {
   entry: SeriesEntry;
@@ -85,10 +85,22 @@ export function applySeries<T extends string | Uint8Array = string>(
   opts: ApplySeriesOptions = {},
 ): SeriesResult<T> {
   const files = new Map<string, string | T>(drop);
-  const textOf = (name: string): string | undefined => {
+  // The files patches touched, as lines: split once, joined once at the end (not per patch).
+  const touched = new Map<string, SideLine[]>();
+  const linesOf = (name: string): SideLine[] | undefined => {
+    const cached = touched.get(name);
+    if (cached) return cached;
     const v = files.get(name);
-    if (v === undefined || typeof v === 'string') return v;
-    return opts.text ? opts.text(name, v as Uint8Array) : strictUtf8.decode(v as Uint8Array);
+    if (v === undefined) return undefined;
+    const text = typeof v === 'string' ? v : opts.text ? opts.text(name, v as Uint8Array) : strictUtf8.decode(v as Uint8Array);
+    const lines = splitLines(text);
+    touched.set(name, lines);
+    return lines;
+  };
+  const settle = (): Map<string, string | T> => {
+    for (const [name, lines] of touched) files.set(name, joinLines(lines));
+    touched.clear();
+    return files;
   };
   const origins = new Map<string, (string | null)[]>();
   const track = opts.trackOrigins ?? true;
@@ -102,15 +114,15 @@ export function applySeries<T extends string | Uint8Array = string>(
     const parsed = parsePatch(text, `patches/${entry.name}`);
     for (const fp of parsed.files) {
       const file = targetPath(fp);
-      const source = fp.oldPath === null ? null : textOf(fp.oldPath);
+      const source = fp.oldPath === null ? null : linesOf(fp.oldPath);
       if (source === undefined) {
         const first = fp.hunks[0];
-        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: first ? hunkHeader(first) : '', reason: `${fp.oldPath} is not in the tree` }, hunks, applied, files };
+        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: first ? hunkHeader(first) : '', reason: `${fp.oldPath} is not in the tree` }, hunks, applied, files: settle() };
       }
       if (fp.oldPath === null && files.has(file)) {
-        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '', reason: `the patch creates ${file}, which already exists` }, hunks, applied, files };
+        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '', reason: `the patch creates ${file}, which already exists` }, hunks, applied, files: settle() };
       }
-      const r = applyFilePatch(source, fp, { maxFuzz: opts.maxFuzz ?? 2 });
+      const r = applyFileLines(source, fp, { maxFuzz: opts.maxFuzz ?? 2 });
       if (!r.ok) {
         const h = fp.hunks[r.failedHunk];
         return {
@@ -118,7 +130,7 @@ export function applySeries<T extends string | Uint8Array = string>(
           failure: { patch: entry.name, file, hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined },
           hunks,
           applied,
-          files,
+          files: settle(),
         };
       }
       for (const rep of r.hunks) {
@@ -129,15 +141,24 @@ export function applySeries<T extends string | Uint8Array = string>(
         // Lines the hunks added come from this patch; copied lines keep the origin they had.
         const prev = origins.get(fp.oldPath ?? file);
         origins.delete(fp.oldPath ?? file);
-        if (r.text !== null) origins.set(file, r.sources.map((i) => (i < 0 ? entry.name : (prev?.[i] ?? null))));
+        if (r.lines !== null) origins.set(file, r.sources.map((i) => (i < 0 ? entry.name : (prev?.[i] ?? null))));
       }
-      if (fp.oldPath !== null && fp.oldPath !== file) files.delete(fp.oldPath);
-      if (r.text === null) files.delete(file);
-      else files.set(file, r.text);
+      if (fp.oldPath !== null && fp.oldPath !== file) {
+        files.delete(fp.oldPath);
+        touched.delete(fp.oldPath);
+      }
+      if (r.lines === null) {
+        files.delete(file);
+        touched.delete(file);
+      } else {
+        // A placeholder until settle() joins the lines: the key keeps the tree's listing right.
+        files.set(file, '');
+        touched.set(file, r.lines);
+      }
     }
     applied.push(entry.name);
   }
-  return { ok: true, files, origins, hunks, applied };
+  return { ok: true, files: settle(), origins, hunks, applied };
 }
 
 /** applySeries that throws CheckFailed (exit 1) with the failure's message. */

@@ -71,6 +71,9 @@ export interface ScanReport {
   roots: number[];
 }
 
+/** The characters after which scanning code must look again; everything else is skipped at once. */
+const CODE_STOP = /[\n/"'\\]/g;
+
 function isBlank(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r';
 }
@@ -248,7 +251,15 @@ export function scanDirectives(text: string, file: string): ScanReport {
       continue;
     }
     lineStart = false;
-    i = c === '"' || c === "'" ? skipLiteral(j, c) : j;
+    if (c === '"' || c === "'") {
+      i = skipLiteral(j, c);
+      continue;
+    }
+    // An ordinary character in code: jump to the next one that can matter (line end, comment,
+    // literal, backslash splice) instead of walking every character of the line.
+    CODE_STOP.lastIndex = j;
+    const stop = CODE_STOP.exec(text);
+    i = stop ? norm(stop.index) : n;
   }
 
   const { groups, roots } = buildGroups(directives, file);

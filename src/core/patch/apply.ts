@@ -103,16 +103,26 @@ type Line = SideLine;
  * Rejected with the closest window.
  */
 export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOptions = {}): ApplyResult {
+  const r = applyFileLines(text === null ? null : splitLines(text), fp, opts);
+  if (!r.ok) return r;
+  return { ok: true, text: r.lines === null ? null : joinLines(r.lines), hunks: r.hunks, sources: r.sources };
+}
+
+/** applyFilePatch on a text already split into lines (a series keeps them between patches). */
+export type LinesApplied = Omit<Applied, 'text'> & { lines: SideLine[] | null };
+
+/** applyFilePatch over lines (null = the file does not exist); the result's lines, null when deleted. */
+export function applyFileLines(input: SideLine[] | null, fp: FilePatch, opts: ApplyOptions = {}): LinesApplied | Rejected {
   const maxFuzz = opts.maxFuzz ?? 2;
   const creates = fp.isNew || fp.oldPath === null;
   const deletes = fp.isDeleted || fp.newPath === null;
-  if (text === null && !creates) {
+  if (input === null && !creates) {
     return { ok: false, reason: 'missing', failedHunk: 0, hunks: [], closest: null, message: `${fp.oldPath ?? 'the file'} does not exist` };
   }
-  if (creates && text !== null && text !== '') {
+  if (creates && input !== null && input.length > 0) {
     return { ok: false, reason: 'exists', failedHunk: 0, hunks: [], closest: null, message: `the patch creates ${fp.newPath ?? 'the file'}, which already exists` };
   }
-  const input = splitLines(text ?? '');
+  input ??= [];
   const convert = endingConversion(input, fp);
   const out: Line[] = [];
   const sources: number[] = [];
@@ -197,9 +207,14 @@ export function applyFilePatch(text: string | null, fp: FilePatch, opts: ApplyOp
         message: `the patch deletes ${fp.oldPath ?? 'the file'}, but ${out.length} line(s) remain after its hunks`,
       };
     }
-    return { ok: true, text: null, hunks: reports, sources: [] };
+    return { ok: true, lines: null, hunks: reports, sources: [] };
   }
-  return { ok: true, text: joinLines(out), hunks: reports, sources };
+  // As joinLines writes it: a line without newline followed by others gets one.
+  for (let i = 0; i < out.length - 1; i++) {
+    const l = out[i] as Line;
+    if (l.ending === '') out[i] = { content: l.content, ending: '\n' };
+  }
+  return { ok: true, lines: out, hunks: reports, sources };
 }
 
 interface HunkShape {
@@ -346,7 +361,7 @@ export function splitLines(text: string): SideLine[] {
   return out;
 }
 
-function joinLines(lines: Line[]): string {
+export function joinLines(lines: readonly SideLine[]): string {
   let s = '';
   lines.forEach((l, i) => {
     s += l.content + (l.ending === '' && i < lines.length - 1 ? '\n' : l.ending);
