@@ -30,6 +30,9 @@ export async function createProgram(argv: readonly string[] = process.argv): Pro
     // Before the subcommands exist, so that they inherit it: usage errors become exit 2 in cli.ts.
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`pvpatch: ${str.replace(/^error: /, '')}`) });
-  await registerCommands(program, commandOf(argv));
+  const command = commandOf(argv);
+  // `pvpatch --version` needs no command at all; help (and a mistyped command) needs every one.
+  const versionOnly = command === undefined && argv.slice(2).some((a) => a === '-V' || a === '--version');
+  if (!versionOnly) await registerCommands(program, command);
   return program;
 }
