@@ -1,6 +1,6 @@
 // `pvpatch view --kernel K [FILE…]`: the tree as kernel K's compiler sees it (unifdef-style).
 import path from 'node:path';
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { findKernel, type KernelEntry, type KernelsConfig } from '../core/config.js';
@@ -12,7 +12,7 @@ import { viewReport } from '../core/cpp/view.js';
 import { analyzeGuards } from '../core/cpp/analyze.js';
 import { isCSource } from '../core/check.js';
 import type { Manifest } from '../core/manifest.js';
-import { exists, listTree, readText, readTextIfExists, replaceDirAtomic } from '../io/fs.js';
+import { exists, listTree, readTextIfExists, readTextSync, replaceDirAtomic, resolveInside } from '../io/fs.js';
 import type { Workspace } from '../io/workspace.js';
 import { openWorkspace, print, printJson } from './common.js';
 import { applyInMemory } from './apply.js';
@@ -35,7 +35,7 @@ export async function readTreeDir(dir: string): Promise<TreeSource> {
   const files = new Map<string, string>();
   for (const rel of names) {
     try {
-      files.set(rel, await readText(path.join(dir, rel), rel));
+      files.set(rel, readTextSync(path.join(dir, rel), rel));
     } catch (err) {
       // A binary file (an object file, a firmware blob) has no view: leave it out, unless it claims to be C.
       if (isCSource(rel) || !(err instanceof InputError)) throw err;
@@ -134,15 +134,15 @@ async function writeView(target: string, views: readonly FileView[], meta: { ker
     const entries = await fsp.readdir(target);
     if (!ours && entries.length > 0) throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch view`);
   }
+  // A view is regenerable output (as apply's tree): swapped in atomically, not fsynced file by file.
   await replaceDirAtomic(target, async (tmp) => {
-    for (const v of views) {
-      const dest = path.join(tmp, v.file);
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.writeFile(dest, v.text);
-    }
+    const entries = views.map((v) => [resolveInside(tmp, v.file), v.text] as const);
+    // Each directory once, then synchronous writes: far cheaper than fs/promises for many small files.
+    for (const dir of new Set(entries.map(([dest]) => path.dirname(dest)))) fs.mkdirSync(dir, { recursive: true });
+    for (const [dest, text] of entries) fs.writeFileSync(dest, text, { flag: 'wx' });
     await fsp.mkdir(path.join(tmp, '.pvpatch'), { recursive: true });
     await fsp.writeFile(path.join(tmp, '.pvpatch', 'view.json'), JSON.stringify({ tool: 'pvpatch', ...meta, files: views.map((v) => v.file) }, null, 2) + '\n');
-  });
+  }, { durable: false });
 }
 
 interface ViewOptions {
