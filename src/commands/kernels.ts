@@ -133,6 +133,7 @@ async function writeRetire(ws: Workspace, plan: RetirePlan, kernelsText: string)
 
 const STATUS_TEXT: Record<PatchRewrite['status'], string> = {
   unchanged: 'unchanged',
+  described: 'description updated (Kernels: line only)',
   refreshed: 'refreshed (hunk line numbers only)',
   rewritten: 'rewritten',
   emptied: 'empty: dropped from the series',
@@ -164,7 +165,7 @@ function renderPlan(plan: RetirePlan, drop: string, droppedTo: Map<string, strin
     for (const u of plan.undecided) lines.push(`    ${u.file}:${u.line}: ${u.directive}  (undecided for ${kernelList(u.kernels)}) [${u.patch}]`);
   }
   lines.push('', `verified: the new series applies exactly to drop ${drop}, and ${kernelList(plan.verified.kernels)} ${plan.verified.kernels.length === 1 ? 'sees' : 'see'} the same code as before in all ${plan.verified.files} C files (blank lines aside)`);
-  const rewritten = plan.patches.filter((p) => p.status === 'rewritten' || p.status === 'refreshed').length;
+  const rewritten = plan.patches.filter((p) => p.status === 'rewritten' || p.status === 'refreshed' || p.status === 'described').length;
   if (dryRun) lines.push(`dry run: nothing written (without --dry-run: ${rewritten} patch${rewritten === 1 ? '' : 'es'} rewritten, ${plan.dropped.length} dropped, ${plan.retired.length} kernel${plan.retired.length === 1 ? '' : 's'} out of kernels.json)`);
   else lines.push(`wrote patches/ (${rewritten} rewritten, ${plan.dropped.length} moved to ${DROPPED_DIR}/) and kernels.json; "pvpatch apply --build" rebuilds out/ for the remaining kernels`);
   return lines.join('\n');

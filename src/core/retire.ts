@@ -61,12 +61,15 @@ export interface UndecidedGuard {
   kernels: string[];
 }
 
-export type RewriteStatus = 'unchanged' | 'refreshed' | 'rewritten' | 'emptied';
+export type RewriteStatus = 'unchanged' | 'described' | 'refreshed' | 'rewritten' | 'emptied';
 
 export interface PatchRewrite {
   /** Series name, e.g. "blkfront/elevator-noop.patch". */
   patch: string;
-  /** unchanged: byte for byte; refreshed: only hunk line numbers moved; rewritten; emptied: nothing left. */
+  /**
+   * unchanged: byte for byte; described: only the description's `Kernels:` line lost retired kernels;
+   * refreshed: only hunk line numbers moved (and that line); rewritten; emptied: nothing left.
+   */
   status: RewriteStatus;
   oldText: string;
   /** null when emptied. */
@@ -202,6 +205,24 @@ function relocate(fp: FilePatch, oldText: string | null, newText: string | null)
   const check = applyFilePatch(oldText, moved, { maxFuzz: 0 });
   if (!check.ok || check.text !== newText || !check.hunks.every((h) => h.status === 'exact')) return undefined;
   return moved;
+}
+
+/**
+ * The patch text with `retired` kernels taken out of its description's `Kernels:` lines (as
+ * `pvpatch new` writes them: "Kernels: sles9 (2.6.5), rhel4 (2.6.9)"); only the header before the
+ * first diff is looked at. A list left empty says which kernels were retired.
+ */
+export function retireFromDescription(text: string, retired: readonly string[]): string {
+  const diffStart = /^(diff --git |--- |Index: )/m.exec(text);
+  const headerEnd = diffStart ? diffStart.index : text.length;
+  const gone = new Set(retired);
+  const header = text.slice(0, headerEnd).replace(/^(Kernels:[ \t]*)([^\r\n]*)/gm, (line, label: string, list: string) => {
+    const items = list.split(',').map((i) => i.trim()).filter(Boolean);
+    const left = items.filter((i) => !gone.has(/^[^\s(]+/.exec(i)?.[0] ?? i));
+    if (left.length === items.length) return line;
+    return left.length > 0 ? `${label}${left.join(', ')}` : `${label}none left (retired: ${items.join(', ')})`;
+  });
+  return header + text.slice(headerEnd);
 }
 
 /** Patch `parsed` rewritten to take `before` to `after`: kept where it still does exactly that. */
@@ -412,6 +433,13 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
     line: finalLine(tree, origins, u.file, u.patch, u.directive, ordinal) ?? u.line,
     patch: patchLabel(u.patch),
   }));
+  for (const rw of rewrites) {
+    if (rw.newText === null) continue;
+    const described = retireFromDescription(rw.newText, retired);
+    if (described === rw.newText) continue;
+    rw.newText = described;
+    if (rw.status === 'unchanged') rw.status = 'described';
+  }
   const kept = rewrites.filter((p) => p.newText !== null);
   const plan: RetirePlan = {
     retired,

@@ -93,7 +93,8 @@ describe('pvpatch kernels retire', () => {
     expect(lines).toContain('    include/xen/xenbus.h:26: #if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,14)  removed: none of sles10, rhel5, upstream takes it');
     expect(lines).toContain('blkfront/kmem-cache-dtor.patch: refreshed (hunk line numbers only)');
     expect(lines).toContain('verified: the new series applies exactly to drop 1.0, and sles10, rhel5, upstream see the same code as before in all 14 C files (blank lines aside)');
-    expect(lines).toContain('dry run: nothing written (without --dry-run: 6 patches rewritten, 8 dropped, 2 kernels out of kernels.json)');
+    expect(lines).toContain('common/bool-type.patch: description updated (Kernels: line only)');
+    expect(lines).toContain('dry run: nothing written (without --dry-run: 13 patches rewritten, 8 dropped, 2 kernels out of kernels.json)');
     expect(await readTree(ws)).toEqual(before);
   });
 
@@ -107,7 +108,8 @@ describe('pvpatch kernels retire', () => {
     expect(plan).toMatchObject({ dryRun: false, retired: ['sles9', 'rhel4'], remaining: ['sles10', 'rhel5', 'upstream'], drop: '1.0', undecided: [], verified: { files: 14, kernels: ['sles10', 'rhel5', 'upstream'] } });
     const status = Object.fromEntries(plan.patches.map((p) => [p.patch, p.status]));
     for (const p of ['blkfront/elevator-noop.patch', 'common/kzalloc.patch', 'netfront/gfp-t.patch', 'netfront/setup-timer.patch', 'xenbus/mutex.patch', 'xenbus/hotplug.patch', 'blkfront/queue-ordered.patch', 'blkfront/end-request-uptodate.patch']) expect(status[p], p).toBe('emptied');
-    for (const p of ['common/bool-type.patch', 'common/irq-handler-regs.patch', 'xenbus/uevent-env.patch', 'blkfront/kmem-cache-t.patch', 'platform-pci/irqf-shared.patch']) expect(status[p], p).toBe('unchanged');
+    // Their code stays; only the description's Kernels: line loses sles9 and rhel4.
+    for (const p of ['common/bool-type.patch', 'common/irq-handler-regs.patch', 'xenbus/uevent-env.patch', 'blkfront/kmem-cache-t.patch', 'platform-pci/irqf-shared.patch']) expect(status[p], p).toBe('described');
     expect(plan.dropped).toHaveLength(8);
 
     const series = (await fsp.readFile(path.join(ws, 'patches', 'series'), 'utf8')).split('\n').filter(Boolean);
@@ -117,9 +119,21 @@ describe('pvpatch kernels retire', () => {
       await expect(fsp.access(path.join(ws, 'patches', name))).rejects.toThrow();
     }
     for (const p of plan.patches.filter((x) => x.status === 'unchanged')) expect(await fsp.readFile(path.join(ws, 'patches', p.patch), 'utf8')).toBe(originals.get(p.patch));
-    // A refreshed patch keeps its header and its hunks; only the @@ line numbers move.
+    const noKernels = (t: string): string => t.replace(/^Kernels:.*$/gm, 'Kernels:');
+    for (const p of plan.patches.filter((x) => x.status === 'described')) {
+      const now = await fsp.readFile(path.join(ws, 'patches', p.patch), 'utf8');
+      expect(noKernels(now), p.patch).toBe(noKernels(originals.get(p.patch) ?? ''));
+      expect(now, p.patch).not.toBe(originals.get(p.patch));
+    }
+    // No description still names a retired kernel.
+    for (const name of series) {
+      const kernelsLines = (await fsp.readFile(path.join(ws, 'patches', name), 'utf8')).match(/^Kernels:.*$/gm) ?? [];
+      for (const l of kernelsLines) expect(l, name).not.toMatch(/sles9|rhel4/);
+    }
+    expect(await fsp.readFile(path.join(ws, 'patches', 'common', 'bool-type.patch'), 'utf8')).toMatch(/^Kernels: sles10 \(2\.6\.16\)$/m);
+    // A refreshed patch keeps its header (but for that line) and its hunks; only the @@ line numbers move.
     const dtor = await fsp.readFile(path.join(ws, 'patches', 'blkfront', 'kmem-cache-dtor.patch'), 'utf8');
-    expect(dtor.replace(/^@@ .*$/gm, '@@')).toBe((originals.get('blkfront/kmem-cache-dtor.patch') ?? '').replace(/^@@ .*$/gm, '@@'));
+    expect(noKernels(dtor).replace(/^@@ .*$/gm, '@@')).toBe(noKernels(originals.get('blkfront/kmem-cache-dtor.patch') ?? '').replace(/^@@ .*$/gm, '@@'));
     expect(dtor).not.toBe(originals.get('blkfront/kmem-cache-dtor.patch'));
     expect(await kernelNames(ws)).toEqual(['sles10', 'rhel5', 'upstream']);
 

@@ -9,7 +9,7 @@ import { subsystemOf } from '../../src/core/series.js';
 import { createFilePatch } from '../../src/core/patch/create.js';
 import { formatFilePatch } from '../../src/core/patch/format.js';
 import type { FilePatch } from '../../src/core/patch/model.js';
-import { appendKernelToText, planRetire, refreshDiffstat, removeKernelsFromText, simplifyGuards, validateRetire, type RemainingKernel } from '../../src/core/retire.js';
+import { appendKernelToText, planRetire, refreshDiffstat, removeKernelsFromText, retireFromDescription, simplifyGuards, validateRetire, type RemainingKernel } from '../../src/core/retire.js';
 import { parsePatch } from '../../src/core/patch/parse.js';
 import { REPO } from '../helpers/cli.js';
 
@@ -268,5 +268,19 @@ describe('kernels.json text edits', () => {
     expect(JSON.parse(removed).kernels.map((k: { name: string }) => k.name)).toEqual(['a']);
     expect(removed.endsWith('\n')).toBe(true);
     expect(() => removeKernelsFromText('{\n  "kernels": [\n', ['a'])).toThrow(/^invalid JSON/);
+  });
+});
+
+describe('retireFromDescription', () => {
+  const patch = (kernels: string): string => `Subject: [PATCH] x\n\nKernels: ${kernels}\nWhy: because.\n---\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-Kernels: sles9 (2.6.5)\n+Kernels: sles9 (2.6.5), x\n`;
+  it('takes retired kernels out of the Kernels: line of the header only', () => {
+    const out = retireFromDescription(patch('sles9 (2.6.5), rhel4 (2.6.9), sles10 (2.6.16)'), ['sles9', 'rhel4']);
+    expect(out).toBe(patch('sles10 (2.6.16)'));
+    expect(out).toContain('\n-Kernels: sles9 (2.6.5)\n+Kernels: sles9 (2.6.5), x\n');
+  });
+  it('leaves a line without retired kernels byte for byte, and says so when none is left', () => {
+    const text = patch('sles10 (2.6.16),  rhel5');
+    expect(retireFromDescription(text, ['sles9'])).toBe(text);
+    expect(retireFromDescription(patch('sles9 (2.6.5), rhel4'), ['sles9', 'rhel4'])).toContain('Kernels: none left (retired: sles9 (2.6.5), rhel4)\n');
   });
 });
