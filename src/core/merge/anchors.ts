@@ -8,6 +8,7 @@
  * stretch), chosen so that the chosen points increase in every sequence at once. Plus the common
  * prefix and suffix of all sequences. Where all sequences agree on such a line, any LCS keeps it.
  */
+import { appendAll } from './lines.js';
 
 /** Positions of one sync point, one per sequence. */
 export type SyncPoint = number[];
@@ -86,7 +87,7 @@ export function syncPoints(seqs: readonly (readonly string[])[]): SyncPoint[] {
     const keep = longestIncreasing(chain.map((p) => p[si] as number));
     chain = keep.map((i) => chain[i] as number[]);
   }
-  points.push(...chain);
+  appendAll(points, chain);
   for (let i = suf; i > 0; i--) points.push(seqs.map((_, si) => (lens[si] as number) - i));
   return points;
 }

@@ -15,7 +15,7 @@
  */
 import { diff3Merge } from 'node-diff3';
 import { syncPoints } from './anchors.js';
-import { splitRecords, stripEol } from './lines.js';
+import { appendAll, splitRecords, stripEol } from './lines.js';
 
 /** Names written after the conflict markers, as `git merge-file -L` takes them. */
 export interface MergeLabels {
@@ -119,7 +119,7 @@ export function mergeRecords(base: readonly string[], ours: readonly string[], t
   const ok = (records: readonly string[]): void => {
     if (records.length === 0) return;
     const last = chunks[chunks.length - 1];
-    if (last?.kind === 'ok') last.records.push(...records);
+    if (last?.kind === 'ok') appendAll(last.records, records);
     else chunks.push({ kind: 'ok', records: [...records] });
   };
   let po = 0;
@@ -190,7 +190,7 @@ export function renderMerge(
   const resolved: ResolvedConflict[] = [];
   for (const chunk of chunks) {
     if (chunk.kind === 'ok') {
-      out.push(...chunk.records);
+      appendAll(out, chunk.records);
       continue;
     }
     const region: ConflictRegion = {
@@ -206,7 +206,7 @@ export function renderMerge(
     const lines = resolve?.(region);
     if (lines) {
       resolved.push({ ...region, lines: [...lines] });
-      out.push(...lines.map((x) => x + chunk.eol));
+      appendAll(out, lines.map((x) => x + chunk.eol));
       continue;
     }
     conflicts.push(region);

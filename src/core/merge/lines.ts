@@ -32,3 +32,11 @@ export function stripEol(record: string): string {
   if (record.endsWith('\n')) return record.slice(0, -1);
   return record;
 }
+
+/**
+ * Append every item of `items` to `target`. `target.push(...items)` passes each item as an argument
+ * and overflows the stack past about 100,000 of them (one unchanged chunk of a large file).
+ */
+export function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}

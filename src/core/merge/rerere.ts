@@ -4,7 +4,7 @@
  * conflict as markers show it) and postimage (the lines that resolved it); the shell persists it
  * as `.pvpatch/rr-cache/<key>/{preimage,postimage}` and passes it back in.
  */
-import { splitRecords, stripEol } from './lines.js';
+import { appendAll, splitRecords, stripEol } from './lines.js';
 import { MARKER_SIZE } from './diff3.js';
 
 /** The three sides of a conflict (lines without terminators). */
@@ -180,7 +180,7 @@ export function applyResolutions(text: string, cache: ResolutionCache, hash: Has
     if (lines) {
       const eol = (records[c.start] ?? '').endsWith('\r\n') ? '\r\n' : '\n';
       resolved.push({ key, line: out.length + 1 });
-      out.push(...lines.map((x) => x + eol));
+      appendAll(out, lines.map((x) => x + eol));
     } else {
       for (let k = c.start; k < c.end; k++) out.push(records[k] ?? '');
     }

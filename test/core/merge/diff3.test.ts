@@ -204,3 +204,20 @@ describe('mergeTexts against git merge-file --diff3', () => {
     expect(mine.conflicts[0]?.ours).toContain('#endif');
   });
 });
+
+describe('mergeTexts on large files', () => {
+  it('merges a 300,000-line file whose unchanged stretch is one chunk (no argument-spread stack overflow)', () => {
+    const lines = Array.from({ length: 300_000 }, (_, i) => `line ${i}\n`);
+    const base = lines.join('');
+    const ours = 'ours first\n' + lines.slice(1).join('');
+    const theirs = lines.slice(0, -1).join('') + 'theirs last\n';
+    const r = mergeTexts(base, ours, theirs);
+    expect(r.clean).toBe(true);
+    expect(r.text).toBe('ours first\n' + lines.slice(1, -1).join('') + 'theirs last\n');
+    // A conflict in such a file, resolved: the big stretches around it are copied too.
+    const both = mergeTexts(base, 'ours first\n' + lines.slice(1).join(''), 'theirs first\n' + lines.slice(1).join(''));
+    expect(both.clean).toBe(false);
+    expect(both.conflicts).toHaveLength(1);
+    expect(both.text.split('\n').length).toBeGreaterThan(300_000);
+  });
+});
