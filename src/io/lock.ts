@@ -46,10 +46,43 @@ interface Holder {
 }
 
 async function readHolder(file: string): Promise<Holder | undefined> {
+  const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseHolder(text);
+}
+
+function parseHolder(text: string): Holder | undefined {
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as Holder;
+    return JSON.parse(text) as Holder;
   } catch {
     return undefined;
+  }
+}
+
+const isLive = (h: Holder): boolean => typeof h.pid === 'number' && h.pid !== process.pid && alive(h.pid, h.start);
+
+/**
+ * Remove the stale lock `file` only if it still holds `judged`, the text that was found stale.
+ * Without this, two processes that both found the same stale lock could each remove it, the second
+ * removing the fresh lock the first had just taken, and both would go on holding "the" lock. The
+ * check and the removal happen under `lock.break`, itself taken exclusively (and broken when its
+ * own holder died).
+ */
+async function removeStale(file: string, judged: string): Promise<void> {
+  const breaker = `${file}.break`;
+  try {
+    await createComplete(breaker, JSON.stringify({ pid: process.pid, start: startTime(process.pid) }) + '\n');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Another process is breaking the lock now; if it died at it, clear its breaker for the next try.
+    const other = await readHolder(breaker);
+    if (!other || !isLive(other)) await fsp.rm(breaker, { force: true });
+    return;
+  }
+  try {
+    const now = await fsp.readFile(file, 'utf8').catch(() => undefined);
+    if (now === judged) await fsp.rm(file, { force: true });
+  } finally {
+    await fsp.rm(breaker, { force: true });
   }
 }
 
@@ -57,8 +90,7 @@ async function readHolder(file: string): Promise<Holder | undefined> {
 export async function lockState(root: string): Promise<'none' | 'live' | 'stale'> {
   const file = path.join(root, '.pvpatch', 'lock');
   if (!(await fsp.lstat(file).then(() => true, () => false))) return 'none';
-  const holder = (await readHolder(file)) ?? {};
-  return typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid, holder.start) ? 'live' : 'stale';
+  return isLive((await readHolder(file)) ?? {}) ? 'live' : 'stale';
 }
 
 /** Create `file` with `body` in one step: a complete temp file hard-linked into place (fails if it exists). */
@@ -99,7 +131,7 @@ export async function acquireLock(root: string, command: string): Promise<Worksp
   await fsp.mkdir(dir, { recursive: true });
   const file = path.join(dir, 'lock');
   const body = JSON.stringify({ pid: process.pid, start: startTime(process.pid), command, since: new Date().toISOString() }) + '\n';
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     try {
       await createComplete(file, body);
       held.add(path.resolve(root));
@@ -116,15 +148,18 @@ export async function acquireLock(root: string, command: string): Promise<Worksp
         throw new IoError(`cannot create the workspace lock: ${(err as Error).message}`, { file }, err);
       }
     }
-    const holder = (await readHolder(file)) ?? {};
-    if (typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid, holder.start)) {
+    const judged = await fsp.readFile(file, 'utf8').catch(() => undefined);
+    if (judged === undefined) continue; // released meanwhile: try again
+    const holder = parseHolder(judged) ?? {};
+    if (isLive(holder)) {
       throw new IoError(
         `the workspace is locked by pvpatch process ${holder.pid}${holder.command ? ` (${holder.command})` : ''}; wait for it to finish, or remove .pvpatch/lock if that process is not pvpatch`,
         { file: path.relative(process.cwd(), file) || file },
       );
     }
     // Stale: the holder is dead (the next step, recovery, undoes what it left half done). Remove and retry.
-    await fsp.rm(file, { force: true });
+    await removeStale(file, judged);
+    if (attempt >= 2) await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20)));
   }
   throw new IoError('could not take the workspace lock after removing a stale one', { file });
 }

@@ -293,6 +293,51 @@ describe('the workspace lock', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it('never lets two processes hold it when several take over the same stale lock at once', async () => {
+    const dir = await fsp.mkdtemp(path.join(base, 'race-'));
+    await fsp.mkdir(path.join(dir, '.pvpatch'));
+    const log = path.join(dir, 'holders.log');
+    // Each contender waits for the same instant, takes the lock, logs "in", holds it briefly, logs "out".
+    const script = [
+      `import { acquireLock } from ${JSON.stringify(path.join(REPO, 'dist', 'io', 'lock.js'))};`,
+      "import { appendFileSync } from 'node:fs';",
+      'const [root, log, go] = process.argv.slice(2);',
+      'while (Date.now() < Number(go)) {}',
+      'try {',
+      "  const lock = await acquireLock(root, 'race');",
+      '  appendFileSync(log, `in ${process.pid}\\n`);',
+      '  await new Promise((r) => setTimeout(r, 30));',
+      '  appendFileSync(log, `out ${process.pid}\\n`);',
+      '  await lock.release();',
+      "} catch (err) { if (!/locked by pvpatch process/.test(String(err.message))) throw err; }",
+    ].join('\n');
+    const file = path.join(dir, 'contender.mjs');
+    await fsp.writeFile(file, script);
+    let rounds = 0;
+    for (let round = 0; round < 15; round++) {
+      // A stale lock: a pid that is not running.
+      await fsp.writeFile(path.join(dir, '.pvpatch', 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, command: 'dead' }) + '\n');
+      await fsp.rm(log, { force: true });
+      const go = String(Date.now() + 400);
+      const codes = await Promise.all(Array.from({ length: 6 }, () => new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [file, dir, log, go], { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('exit', resolve);
+      })));
+      expect(codes.every((c) => c === 0)).toBe(true);
+      const events = (await fsp.readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      expect(events.length).toBeGreaterThan(0);
+      // Strictly one holder at a time: "in A", "out A", "in B", "out B", ...
+      for (let i = 0; i < events.length; i += 2) {
+        const pid = (events[i] as string).split(' ')[1];
+        expect([events[i], events[i + 1]], events.join(', ')).toEqual([`in ${pid}`, `out ${pid}`]);
+      }
+      await expect(fsp.access(path.join(dir, '.pvpatch', 'lock'))).rejects.toThrow();
+      await expect(fsp.access(path.join(dir, '.pvpatch', 'lock.break'))).rejects.toThrow();
+      rounds++;
+    }
+    expect(rounds).toBe(15);
+  });
+
   it('lets concurrent commands run one at a time: each works or says who holds the lock', async () => {
     const { ws, tmp } = await sample();
     let imported = 0;
