@@ -2,13 +2,14 @@ import path from 'node:path';
 import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { applySeries, describeFailure, type HunkOutcome } from '../core/apply-series.js';
+import { applySeries, describeFailure, parsePatches, touchedPaths, type HunkOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { buildManifest, type Manifest } from '../core/manifest.js';
 import { branchOracle } from '../core/kernel-branches.js';
 import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic, resolveInside } from '../io/fs.js';
 import { dropText, readDropBytes, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import type { Drop } from '../core/drops.js';
+import { startTreeWriter } from '../io/tree-writer.js';
 import { print, printJson, table, withWorkspace } from './common.js';
 import { runBuildMatrix, renderMatrix } from './build.js';
 
@@ -36,28 +37,22 @@ type InMemory<T> = Omit<ApplyOutcome, 'out' | 'files'> & { files: Map<string, T>
 export async function applyInMemory(ws: Workspace, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string>> {
   const drop = selectDrop(ws, opts.drop);
   const [files, texts] = await Promise.all([readDropFiles(ws, drop), readSeriesPatches(ws)]);
-  return applyLoaded(ws, drop, files, texts, opts);
+  return applyLoaded(ws, drop, files, seriesOf(ws, texts), opts);
 }
 
-/**
- * applyInMemory for writing the tree out: the files no patch touches stay the drop's verified
- * bytes (never decoded nor re-encoded), which is most of a large tree.
- */
-export async function applyInMemoryRaw(ws: Workspace, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string | Uint8Array>> {
-  const drop = selectDrop(ws, opts.drop);
-  const [files, texts] = await Promise.all([readDropBytes(ws, drop), readSeriesPatches(ws)]);
-  return applyLoaded(ws, drop, files, texts, opts, (rel, raw) => dropText(drop, rel, raw));
+function seriesOf(ws: Workspace, texts: ReadonlyMap<string, string>): SeriesPatch[] {
+  return ws.series.map((entry) => ({ entry, text: texts.get(entry.name) as string }));
 }
 
 function applyLoaded<T extends string | Uint8Array>(
   ws: Workspace,
   drop: Drop,
   files: ReadonlyMap<string, T>,
-  texts: ReadonlyMap<string, string>,
+  series: readonly SeriesPatch[],
   opts: { annotate?: boolean; fuzz?: number },
   text?: (rel: string, raw: Uint8Array) => string,
 ): InMemory<string | T> {
-  const result = applySeries(files, ws.series.map((entry) => ({ entry, text: texts.get(entry.name) as string })), { maxFuzz: opts.fuzz ?? 2, ...(text ? { text } : {}) });
+  const result = applySeries(files, series, { maxFuzz: opts.fuzz ?? 2, ...(text ? { text } : {}) });
   if (!result.ok) throw new CheckFailed(describeFailure(result.failure), { file: `patches/${result.failure.patch}` });
   const out = new Map<string, string | T>();
   for (const [file, content] of result.files) {
@@ -69,11 +64,11 @@ function applyLoaded<T extends string | Uint8Array>(
 }
 
 /**
- * Write the tree atomically: an existing directory is replaced only if it is pvpatch output (or empty).
- * A symlink is never followed nor replaced: not as the target, not inside it, and (for a target in
- * the workspace `root`) not on the way to it.
+ * Check that `target` may be replaced by a tree: an existing directory only if it is pvpatch output
+ * (or empty). A symlink is never followed nor replaced: not as the target, not inside it, and (for a
+ * target in the workspace `root`) not on the way to it. Returns how to name it in messages.
  */
-export async function writeTree(target: string, files: ReadonlyMap<string, string | Uint8Array>, manifest: Manifest, root?: string): Promise<void> {
+async function checkTreeTarget(target: string, root?: string): Promise<string> {
   const shown = root === undefined ? target : path.relative(root, target) || '.';
   const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
   if (parentRel !== '' && !parentRel.startsWith('..') && !path.isAbsolute(parentRel)) {
@@ -95,15 +90,65 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
       throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch apply`);
     }
   }
+  return shown;
+}
+
+/** Each directory of `rels` under `dir` once; the absolute paths, checked to stay inside it. */
+function makeDirs(dir: string, rels: Iterable<string>, shown: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const rel of rels) paths.set(rel, resolveInside(dir, rel, { file: shown }));
+  for (const d of new Set([...paths.values()].map((p) => path.dirname(p)))) fs.mkdirSync(d, { recursive: true });
+  return paths;
+}
+
+function writeManifest(tmp: string, manifest: Manifest): void {
+  fs.mkdirSync(path.join(tmp, '.pvpatch'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * Write the tree atomically (a temp directory swapped in; see checkTreeTarget for what may be
+ * replaced). Synchronous writes, each directory once: for thousands of small files they cost a
+ * fraction of fs/promises' round trips.
+ */
+export async function writeTree(target: string, files: ReadonlyMap<string, string | Uint8Array>, manifest: Manifest, root?: string): Promise<void> {
+  const shown = await checkTreeTarget(target, root);
   await replaceDirAtomic(target, async (tmp) => {
-    // Each directory once, then the files with synchronous writes: for thousands of small files
-    // they cost a fraction of fs/promises' round trips (the fresh temp dir is ours alone).
-    const entries = [...files].map(([rel, text]) => [resolveInside(tmp, rel, { file: shown }), text] as const);
-    for (const dir of new Set(entries.map(([dest]) => path.dirname(dest)))) fs.mkdirSync(dir, { recursive: true });
-    for (const [dest, text] of entries) fs.writeFileSync(dest, text, { flag: 'wx' });
-    await fsp.mkdir(path.join(tmp, '.pvpatch'), { recursive: true });
-    await fsp.writeFile(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const paths = makeDirs(tmp, files.keys(), shown);
+    for (const [rel, content] of files) fs.writeFileSync(paths.get(rel) as string, content, { flag: 'wx' });
+    writeManifest(tmp, manifest);
   }, { durable: false });
+}
+
+/**
+ * `pvpatch apply`: apply the series and write the tree, the files no patch touches (most of a large
+ * tree) written from the drop's verified bytes on a second thread while the series is applied, the
+ * others once they are made. Nothing is left behind when a hunk fails.
+ */
+async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string | Uint8Array>> {
+  const drop = selectDrop(ws, opts.drop);
+  const [bytes, texts] = await Promise.all([readDropBytes(ws, drop), readSeriesPatches(ws)]);
+  const series = parsePatches(seriesOf(ws, texts));
+  const touched = touchedPaths(series);
+  const shown = await checkTreeTarget(target, ws.root);
+  let mem: InMemory<string | Uint8Array> | undefined;
+  await replaceDirAtomic(target, async (tmp) => {
+    const untouched = [...bytes.keys()].filter((rel) => !touched.has(rel));
+    const paths = makeDirs(tmp, untouched, shown);
+    const writer = startTreeWriter(untouched.map((rel) => [paths.get(rel) as string, bytes.get(rel) as Buffer] as const));
+    try {
+      mem = applyLoaded(ws, drop, bytes, series, opts, (rel, raw) => dropText(drop, rel, raw));
+    } catch (err) {
+      await writer.done.catch(() => undefined);
+      throw err;
+    }
+    const rest = [...mem.files].filter(([rel]) => !paths.has(rel));
+    const restPaths = makeDirs(tmp, rest.map(([rel]) => rel), shown);
+    for (const [rel, content] of rest) fs.writeFileSync(restPaths.get(rel) as string, content, { flag: 'wx' });
+    await writer.done;
+    writeManifest(tmp, mem.manifest);
+  }, { durable: false });
+  return mem as InMemory<string | Uint8Array>;
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {
@@ -131,8 +176,7 @@ export function registerApply(program: Command): void {
       if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
       const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
         const target = path.resolve(ws.root, opts.out ?? 'out');
-        const mem = await applyInMemoryRaw(ws, { drop: opts.drop, annotate: opts.annotate, fuzz });
-        await writeTree(target, mem.files, mem.manifest, ws.root);
+        const mem = await applyAndWrite(ws, target, { drop: opts.drop, annotate: opts.annotate, fuzz });
         return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
       });
       let buildOk = true;

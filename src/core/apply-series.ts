@@ -2,11 +2,33 @@ import { CheckFailed } from './errors.js';
 import type { SeriesEntry } from './series.js';
 import { hasForeignDiff, parsePatch } from './patch/parse.js';
 import { applyFileLines, joinLines, splitLines } from './patch/apply.js';
-import type { FilePatch, Hunk, SideLine } from './patch/model.js';
+import type { FilePatch, Hunk, PatchFile, SideLine } from './patch/model.js';
 
 export interface SeriesPatch {
   entry: SeriesEntry;
   text: string;
+  /** The text already parsed (by a caller that needed it first); parsed here otherwise. */
+  parsed?: PatchFile;
+}
+
+/**
+ * Parse each patch of a series once (header-only patches have no files), so that a caller can see
+ * which files the series touches before applying it; applySeries takes the result as is.
+ */
+export function parsePatches(patches: readonly SeriesPatch[]): SeriesPatch[] {
+  return patches.map((sp) => (sp.parsed || isHeaderOnly(sp.text) ? sp : { ...sp, parsed: parsePatch(sp.text, `patches/${sp.entry.name}`) }));
+}
+
+/** Every path a parsed series reads, writes, renames or deletes. */
+export function touchedPaths(patches: readonly SeriesPatch[]): Set<string> {
+  const out = new Set<string>();
+  for (const sp of patches) {
+    for (const fp of sp.parsed?.files ?? []) {
+      if (fp.oldPath !== null) out.add(fp.oldPath);
+      if (fp.newPath !== null) out.add(fp.newPath);
+    }
+  }
+  return out;
 }
 
 export type HunkStatus = 'exact' | 'offset' | 'fuzz';
@@ -106,12 +128,12 @@ export function applySeries<T extends string | Uint8Array = string>(
   const track = opts.trackOrigins ?? true;
   const hunks: HunkOutcome[] = [];
   const applied: string[] = [];
-  for (const { entry, text } of patches) {
-    if (isHeaderOnly(text)) {
+  for (const { entry, text, parsed: given } of patches) {
+    if (!given && isHeaderOnly(text)) {
       applied.push(entry.name);
       continue;
     }
-    const parsed = parsePatch(text, `patches/${entry.name}`);
+    const parsed = given ?? parsePatch(text, `patches/${entry.name}`);
     for (const fp of parsed.files) {
       const file = targetPath(fp);
       const source = fp.oldPath === null ? null : linesOf(fp.oldPath);

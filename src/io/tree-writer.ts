@@ -1,0 +1,52 @@
+// Writing many files of a tree on a second thread while the main thread computes the rest.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { IoError } from '../core/errors.js';
+import { writeEntries, type WriteFailure } from './tree-writer-core.js';
+
+export interface TreeWriter {
+  /** Resolves when every file is written; rejects with an IoError naming the first failure. */
+  done: Promise<void>;
+}
+
+const WORKER = new URL('./tree-writer-worker.js', import.meta.url);
+
+/**
+ * Write `entries` (absolute path, content) with flag "wx" in a worker thread, so that the writes of
+ * a large tree overlap with computation on the main thread (apply: the files no patch touches are
+ * written while the series is applied). The directories must exist. Where no worker can be started
+ * (the compiled worker is missing, as when this module runs from its TypeScript source) the files
+ * are written here, synchronously, before this returns.
+ */
+export function startTreeWriter(entries: ReadonlyArray<readonly [string, Uint8Array | string]>): TreeWriter {
+  const workerFile = fileURLToPath(WORKER);
+  const failed = (f: WriteFailure): IoError => new IoError(`cannot write: ${f.message}`, { file: f.file });
+  if (entries.length === 0 || !existsSync(workerFile)) {
+    const failure = writeEntries(entries);
+    return handled(failure ? Promise.reject(failed(failure)) : Promise.resolve());
+  }
+  const worker = new Worker(WORKER, { workerData: entries });
+  const done = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    worker.once('message', (m: WriteFailure | { ok: true }) => {
+      settled = true;
+      if (m.ok) resolve();
+      else reject(failed(m));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(new IoError(`the tree writer failed: ${err.message}`, undefined, err));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new IoError(`the tree writer stopped (exit ${code}) before it finished`));
+    });
+  });
+  return handled(done);
+}
+
+/** The caller awaits `done` only after its own work: mark it handled now, so that an early failure is no unhandled rejection. */
+function handled(done: Promise<void>): TreeWriter {
+  done.catch(() => undefined);
+  return { done };
+}
