@@ -6,10 +6,10 @@ import { applySeries, describeFailure, parsePatches, touchedPaths, type HunkOutc
 import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { buildManifest, type Manifest } from '../core/manifest.js';
 import { branchOracle } from '../core/kernel-branches.js';
-import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic, resolveInside } from '../io/fs.js';
+import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic } from '../io/fs.js';
 import { dropText, readDropBytes, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import type { Drop } from '../core/drops.js';
-import { startTreeWriter } from '../io/tree-writer.js';
+import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
 import { print, printJson, table, withWorkspace } from './common.js';
 import { runBuildMatrix, renderMatrix } from './build.js';
 
@@ -93,29 +93,16 @@ async function checkTreeTarget(target: string, root?: string): Promise<string> {
   return shown;
 }
 
-/** Each directory of `rels` under `dir` once; the absolute paths, checked to stay inside it. */
-function makeDirs(dir: string, rels: Iterable<string>, shown: string): Map<string, string> {
-  const paths = new Map<string, string>();
-  for (const rel of rels) paths.set(rel, resolveInside(dir, rel, { file: shown }));
-  for (const d of new Set([...paths.values()].map((p) => path.dirname(p)))) fs.mkdirSync(d, { recursive: true });
-  return paths;
-}
-
 function writeManifest(tmp: string, manifest: Manifest): void {
   fs.mkdirSync(path.join(tmp, '.pvpatch'), { recursive: true });
   fs.writeFileSync(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/**
- * Write the tree atomically (a temp directory swapped in; see checkTreeTarget for what may be
- * replaced). Synchronous writes, each directory once: for thousands of small files they cost a
- * fraction of fs/promises' round trips.
- */
+/** Write the tree atomically: a temp directory swapped in (see checkTreeTarget for what may be replaced). */
 export async function writeTree(target: string, files: ReadonlyMap<string, string | Uint8Array>, manifest: Manifest, root?: string): Promise<void> {
   const shown = await checkTreeTarget(target, root);
   await replaceDirAtomic(target, async (tmp) => {
-    const paths = makeDirs(tmp, files.keys(), shown);
-    for (const [rel, content] of files) fs.writeFileSync(paths.get(rel) as string, content, { flag: 'wx' });
+    writeTreeFilesSync(tmp, files, shown);
     writeManifest(tmp, manifest);
   }, { durable: false });
 }
@@ -134,7 +121,7 @@ async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: strin
   let mem: InMemory<string | Uint8Array> | undefined;
   await replaceDirAtomic(target, async (tmp) => {
     const untouched = [...bytes.keys()].filter((rel) => !touched.has(rel));
-    const paths = makeDirs(tmp, untouched, shown);
+    const paths = placeInTree(tmp, untouched, shown);
     const writer = startTreeWriter(untouched.map((rel) => [paths.get(rel) as string, bytes.get(rel) as Buffer] as const));
     try {
       mem = applyLoaded(ws, drop, bytes, series, opts, (rel, raw) => dropText(drop, rel, raw));
@@ -142,9 +129,7 @@ async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: strin
       await writer.done.catch(() => undefined);
       throw err;
     }
-    const rest = [...mem.files].filter(([rel]) => !paths.has(rel));
-    const restPaths = makeDirs(tmp, rest.map(([rel]) => rel), shown);
-    for (const [rel, content] of rest) fs.writeFileSync(restPaths.get(rel) as string, content, { flag: 'wx' });
+    writeTreeFilesSync(tmp, [...mem.files].filter(([rel]) => !paths.has(rel)), shown);
     await writer.done;
     writeManifest(tmp, mem.manifest);
   }, { durable: false });

@@ -1,6 +1,6 @@
 // `pvpatch view --kernel K [FILE…]`: the tree as kernel K's compiler sees it (unifdef-style).
 import path from 'node:path';
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { findKernel, type KernelEntry, type KernelsConfig } from '../core/config.js';
@@ -12,7 +12,8 @@ import { viewReport } from '../core/cpp/view.js';
 import { analyzeGuards } from '../core/cpp/analyze.js';
 import { isCSource } from '../core/check.js';
 import type { Manifest } from '../core/manifest.js';
-import { exists, listTree, readTextIfExists, readTextSync, replaceDirAtomic, resolveInside } from '../io/fs.js';
+import { exists, listTree, readTextIfExists, readTextSync, replaceDirAtomic } from '../io/fs.js';
+import { writeTreeFilesSync } from '../io/tree-writer.js';
 import type { Workspace } from '../io/workspace.js';
 import { openWorkspace, print, printJson } from './common.js';
 import { applyInMemory } from './apply.js';
@@ -136,10 +137,7 @@ async function writeView(target: string, views: readonly FileView[], meta: { ker
   }
   // A view is regenerable output (as apply's tree): swapped in atomically, not fsynced file by file.
   await replaceDirAtomic(target, async (tmp) => {
-    const entries = views.map((v) => [resolveInside(tmp, v.file), v.text] as const);
-    // Each directory once, then synchronous writes: far cheaper than fs/promises for many small files.
-    for (const dir of new Set(entries.map(([dest]) => path.dirname(dest)))) fs.mkdirSync(dir, { recursive: true });
-    for (const [dest, text] of entries) fs.writeFileSync(dest, text, { flag: 'wx' });
+    writeTreeFilesSync(tmp, views.map((v) => [v.file, v.text] as const));
     await fsp.mkdir(path.join(tmp, '.pvpatch'), { recursive: true });
     await fsp.writeFile(path.join(tmp, '.pvpatch', 'view.json'), JSON.stringify({ tool: 'pvpatch', ...meta, files: views.map((v) => v.file) }, null, 2) + '\n');
   }, { durable: false });

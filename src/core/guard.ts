@@ -18,6 +18,7 @@ import { parseKernelVersion, versionCode, type KernelVersion } from './kernel-ve
 import { scanDirectives } from './cpp/scan.js';
 import { kernelEnv } from './cpp/env.js';
 import { evaluateExpression } from './cpp/eval.js';
+import { splitRecords } from './merge/lines.js';
 
 /** A distro release as the distro's version macro takes it, e.g. RHEL_RELEASE_VERSION(5,4). */
 export interface DistroClause {
@@ -177,21 +178,6 @@ export function kernelBranches(condition: string, config: KernelsConfig, oracle:
   });
 }
 
-function splitKeep(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) {
-      out.push(text.slice(start));
-      break;
-    }
-    out.push(text.slice(start, nl + 1));
-    start = nl + 1;
-  }
-  return out;
-}
-
 /** Throw an InputError (at `file:line` of the first offending line) when `text` has unbalanced conditionals. */
 function assertBalanced(text: string, where: Location, firstLine: number, what: string): void {
   try {
@@ -220,7 +206,7 @@ export interface WrapResult {
  * whose #if/#else/#endif are not balanced (wrapping would tear a conditional apart).
  */
 export function wrapInGuard(text: string, file: string, start: number, end: number, condition: string, compat: string): WrapResult {
-  const lines = splitKeep(text);
+  const lines = splitRecords(text);
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end < start) {
     throw new InputError(`bad line range ${start}-${end} (expected START-END with 1 <= START <= END)`, { file });
   }
@@ -235,7 +221,7 @@ export function wrapInGuard(text: string, file: string, start: number, end: numb
     wrapped[last] = (wrapped[last] ?? '') + eol;
     endifEnding = '';
   }
-  const compatLines = splitKeep(compat).map((l) => (l.endsWith('\n') ? l : l + eol));
+  const compatLines = splitRecords(compat).map((l) => (l.endsWith('\n') ? l : l + eol));
   const out = [
     ...lines.slice(0, start - 1),
     `#if ${condition}${eol}`,

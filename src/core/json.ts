@@ -64,6 +64,16 @@ export function findJsonError(text: string): { offset: number; reason: string } 
     }
     return fail(`unexpected ${token()}`);
   };
+  /** A property name in double quotes and the ":" after it, or an error. */
+  const propertyName = (): { offset: number; reason: string } | undefined => {
+    if (text[i] !== '"') return fail(`expected a property name in double quotes, not ${token()}`);
+    const err = scalar();
+    if (err) return err;
+    ws();
+    if (text[i] !== ':') return fail(`expected ":" after a property name, not ${token()}`);
+    i++;
+    return undefined;
+  };
   // The stack holds what the containers expect next.
   const stack: ('array' | 'object')[] = [];
   ws();
@@ -84,12 +94,8 @@ export function findJsonError(text: string): { offset: number; reason: string } 
       if (text[i] === '}') i++;
       else {
         stack.push('object');
-        if (text[i] !== '"') return fail(`expected a property name in double quotes, not ${token()}`);
-        const err = scalar();
+        const err = propertyName();
         if (err) return err;
-        ws();
-        if (text[i] !== ':') return fail(`expected ":" after a property name, not ${token()}`);
-        i++;
         continue;
       }
     } else {
@@ -107,12 +113,8 @@ export function findJsonError(text: string): { offset: number; reason: string } 
         i++;
         ws();
         if (top === 'object') {
-          if (text[i] !== '"') return fail(`expected a property name in double quotes, not ${token()}`);
-          const err = scalar();
+          const err = propertyName();
           if (err) return err;
-          ws();
-          if (text[i] !== ':') return fail(`expected ":" after a property name, not ${token()}`);
-          i++;
         }
         break;
       }

@@ -44,17 +44,6 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
 }
 
 /** Read a UTF-8 text file; missing → IoError naming it. `display` is the path shown in messages. */
-export async function readText(file: string, display = file): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (err) {
-    throw new IoError(`cannot read: ${describeErrno(err)}`, { file: display }, err);
-  }
-  return decodeUtf8(bytes, display);
-}
-
-/** readText without the event loop (for reading thousands of small files of a tree one after another). */
 export function readTextSync(file: string, display = file): string {
   let bytes: Buffer;
   try {
@@ -63,6 +52,11 @@ export function readTextSync(file: string, display = file): string {
     throw new IoError(`cannot read: ${describeErrno(err)}`, { file: display }, err);
   }
   return decodeUtf8(bytes, display);
+}
+
+/** readTextSync for callers that await it. */
+export async function readText(file: string, display = file): Promise<string> {
+  return readTextSync(file, display);
 }
 
 /** Read a text file, or undefined when it does not exist. */
@@ -99,6 +93,17 @@ async function mkdirRecorded(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
 }
 
+/** Create `file` (never over an existing one), write `data` and fsync it before closing. */
+export async function createSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fsp.open(file, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Write a file atomically: temp file in the same directory, fsync, rename over the target,
  * then fsync the directory. A crash leaves either the old or the new content, never a mix.
@@ -107,13 +112,7 @@ async function mkdirRecorded(dir: string): Promise<void> {
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   await mkdirRecorded(path.dirname(target));
   const tmp = siblingName(target, 'tmp');
-  const fh = await fsp.open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await createSynced(tmp, data);
   if (journalling(target)) {
     const st = await fsp.lstat(target).catch(() => undefined);
     if (!st) await record(target, null);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { IoError } from '../core/errors.js';
 import { beginUndo, commitUndo } from './undo.js';
 import { recoverWorkspace } from './recover.js';
+import { createSynced } from './fs.js';
 
 /** The start time of a process (Linux: field 22 of /proc/PID/stat), to tell a reused pid apart. */
 function startTime(pid: number): string | undefined {
@@ -96,26 +97,14 @@ export async function lockState(root: string): Promise<'none' | 'live' | 'stale'
 /** Create `file` with `body` in one step: a complete temp file hard-linked into place (fails if it exists). */
 async function createComplete(file: string, body: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fh = await fsp.open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(body);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await createSynced(tmp, body);
   try {
     await fsp.link(tmp, file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw err;
     // No hard links here: exclusive create, then write (a torn lock is treated as stale).
-    const lock = await fsp.open(file, 'wx', 0o644);
-    try {
-      await lock.writeFile(body);
-      await lock.sync();
-    } finally {
-      await lock.close();
-    }
+    await createSynced(file, body);
   } finally {
     await fsp.rm(tmp, { force: true });
   }
