@@ -2,12 +2,14 @@ import path from 'node:path';
 import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { applySeries, describeFailure, parsePatches, touchedPaths, type HunkOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
-import { buildManifest, type Manifest } from '../core/manifest.js';
+import { applySeries, applySeriesByFile, describeFailure, parsePatches, touchedPaths, type HunkOutcome, type SeriesPatch } from '../core/apply-series.js';
+import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
+import { assembleManifest, buildManifest, fileRegions, type Manifest, type ManifestRegion } from '../core/manifest.js';
+import { joinLines } from '../core/patch/apply.js';
+import { appendAll } from '../core/merge/lines.js';
 import { branchOracle } from '../core/kernel-branches.js';
 import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic } from '../io/fs.js';
-import { dropText, readDropBytes, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
+import { dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import type { Drop } from '../core/drops.js';
 import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
 import { print, printJson, table, withWorkspace } from './common.js';
@@ -28,30 +30,38 @@ export interface ApplyOutcome {
   patches: number;
   hunks: HunkOutcome[];
   manifest: Manifest;
-  files: Map<string, string | Uint8Array>;
+  /** Files in the tree written. */
+  fileCount: number;
 }
 
-type InMemory<T> = Omit<ApplyOutcome, 'out' | 'files'> & { files: Map<string, T> };
+type InMemory<T> = Omit<ApplyOutcome, 'out' | 'fileCount'> & { files: Map<string, T> };
 
 /** Apply the series to a drop in memory: the annotated files and the manifest (nothing written). */
 export async function applyInMemory(ws: Workspace, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string>> {
   const drop = selectDrop(ws, opts.drop);
   const [files, texts] = await Promise.all([readDropFiles(ws, drop), readSeriesPatches(ws)]);
-  return applyLoaded(ws, drop, files, seriesOf(ws, texts), opts);
+  const applied = applyFiles(files, seriesOf(ws, texts), opts);
+  return { ...applied, drop: drop.version, manifest: manifestOf(ws, drop, applied) };
 }
 
 function seriesOf(ws: Workspace, texts: ReadonlyMap<string, string>): SeriesPatch[] {
   return ws.series.map((entry) => ({ entry, text: texts.get(entry.name) as string }));
 }
 
-function applyLoaded<T extends string | Uint8Array>(
-  ws: Workspace,
-  drop: Drop,
+interface Applied<T> {
+  patches: number;
+  hunks: HunkOutcome[];
+  files: Map<string, string | T>;
+  origins: Map<string, (string | null)[]>;
+}
+
+/** The series applied to `files` (CheckFailed, exit 1, when a hunk does not apply), annotated unless told not to. */
+function applyFiles<T extends string | Uint8Array>(
   files: ReadonlyMap<string, T>,
   series: readonly SeriesPatch[],
   opts: { annotate?: boolean; fuzz?: number },
   text?: (rel: string, raw: Uint8Array) => string,
-): InMemory<string | T> {
+): Applied<T> {
   const result = applySeries(files, series, { maxFuzz: opts.fuzz ?? 2, ...(text ? { text } : {}) });
   if (!result.ok) throw new CheckFailed(describeFailure(result.failure), { file: `patches/${result.failure.patch}` });
   const out = new Map<string, string | T>();
@@ -59,8 +69,11 @@ function applyLoaded<T extends string | Uint8Array>(
     const origins = result.origins.get(file);
     out.set(file, opts.annotate === false || !origins || typeof content !== 'string' ? content : annotateLines(splitLinesKeepEnds(content), origins).join(''));
   }
-  const manifest = buildManifest(out, result.origins, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) }, branchOracle(ws.config));
-  return { drop: drop.version, patches: ws.series.length, hunks: result.hunks, manifest, files: out };
+  return { patches: series.length, hunks: result.hunks, files: out, origins: result.origins };
+}
+
+function manifestOf(ws: Workspace, drop: Drop, applied: Applied<string | Uint8Array>): Manifest {
+  return buildManifest(applied.files, applied.origins, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) }, branchOracle(ws.config));
 }
 
 /**
@@ -112,28 +125,85 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
  * tree) written from the drop's verified bytes on a second thread while the series is applied, the
  * others once they are made. Nothing is left behind when a hunk fails.
  */
-async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string | Uint8Array>> {
+async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<Omit<ApplyOutcome, 'out'>> {
   const drop = selectDrop(ws, opts.drop);
-  const [bytes, texts] = await Promise.all([readDropBytes(ws, drop), readSeriesPatches(ws)]);
+  const texts = await readSeriesPatches(ws);
   const series = parsePatches(seriesOf(ws, texts));
   const touched = touchedPaths(series);
+  // The files no patch touches are copied, unread, when their stats say they were verified before.
+  const { bytes, trusted, remember } = await readDrop(ws, drop, (rel) => touched.has(rel));
   const shown = await checkTreeTarget(target, ws.root);
-  let mem: InMemory<string | Uint8Array> | undefined;
+  let outcome: Omit<ApplyOutcome, 'out'> | undefined;
   await replaceDirAtomic(target, async (tmp) => {
-    const untouched = [...bytes.keys()].filter((rel) => !touched.has(rel));
+    const untouched = [...bytes.keys(), ...trusted.keys()].filter((rel) => !touched.has(rel));
     const paths = placeInTree(tmp, untouched, shown);
-    const writer = startTreeWriter(untouched.map((rel) => [paths.get(rel) as string, bytes.get(rel) as Buffer] as const));
+    const writer = startTreeWriter(untouched.map((rel) => {
+      const t = trusted.get(rel);
+      return [paths.get(rel) as string, t ? { from: t.abs, stat: t.stat } : (bytes.get(rel) as Buffer)] as const;
+    }));
+    let done: { hunks: HunkOutcome[]; manifest: Manifest; written: number };
     try {
-      mem = applyLoaded(ws, drop, bytes, series, opts, (rel, raw) => dropText(drop, rel, raw));
+      // Only what the series touches is applied; the rest is the drop as it is.
+      const inputs = new Map([...bytes].filter(([rel]) => touched.has(rel)));
+      const emit = (files: ReadonlyArray<readonly [string, string | Uint8Array]>): void => {
+        const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
+        writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
+      };
+      done = applyTouched(ws, drop, inputs, series, opts, emit);
     } catch (err) {
-      await writer.done.catch(() => undefined);
+      await writer.finish().catch(() => undefined);
       throw err;
     }
-    writeTreeFilesSync(tmp, [...mem.files].filter(([rel]) => !paths.has(rel)), shown);
-    await writer.done;
-    writeManifest(tmp, mem.manifest);
+    await writer.finish();
+    writeManifest(tmp, done.manifest);
+    outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched.length + done.written };
   }, { durable: false });
-  return mem as InMemory<string | Uint8Array>;
+  await remember();
+  return outcome as Omit<ApplyOutcome, 'out'>;
+}
+
+/**
+ * Apply the series to the files it touches, handing each finished file to `emit` (in batches, so
+ * that they are written while the rest is computed): one file at a time where the series allows
+ * it (no renames), so that only one file's lines are held at once; else in series order.
+ */
+function applyTouched(
+  ws: Workspace,
+  drop: Drop,
+  inputs: ReadonlyMap<string, Uint8Array>,
+  series: readonly SeriesPatch[],
+  opts: { annotate?: boolean; fuzz?: number },
+  emit: (files: ReadonlyArray<readonly [string, string | Uint8Array]>) => void,
+): { hunks: HunkOutcome[]; manifest: Manifest; written: number } {
+  const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
+  const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
+  const oracle = branchOracle(ws.config);
+  const regions: ManifestRegion[] = [];
+  let batch: [string, string][] = [];
+  let batchBytes = 0;
+  let written = 0;
+  const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins }) => {
+    if (lines === null) return;
+    if (opts.annotate !== false) annotateSideLines(lines, origins);
+    const content = joinLines(lines);
+    appendAll(regions, fileRegions(file, content, origins, ws.config, oracle));
+    batch.push([file, content]);
+    written++;
+    batchBytes += content.length;
+    if (batchBytes > 1 << 20) {
+      emit(batch);
+      batch = [];
+      batchBytes = 0;
+    }
+  });
+  if (r === undefined) {
+    const applied = applyFiles(inputs, series, opts, text);
+    emit([...applied.files]);
+    return { hunks: applied.hunks, manifest: manifestOf(ws, drop, applied), written: applied.files.size };
+  }
+  if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
+  emit(batch);
+  return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written };
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {
@@ -142,7 +212,7 @@ function renderApply(o: ApplyOutcome, root: string): string {
   if (notable.length > 0) {
     lines.push('', table(['patch', 'file', 'hunk', 'result'], notable.map((h) => [h.patch, h.file, `#${h.hunk}`, h.status === 'offset' ? `offset ${h.offset > 0 ? '+' : ''}${h.offset} lines` : `fuzz ${h.fuzz}${h.offset ? `, offset ${h.offset > 0 ? '+' : ''}${h.offset}` : ''}`])));
   }
-  lines.push('', `annotated tree: ${path.relative(root, o.out) || '.'}/ (${o.files.size} files, ${o.manifest.regions.length} guarded regions; manifest in .pvpatch/manifest.json)`);
+  lines.push('', `annotated tree: ${path.relative(root, o.out) || '.'}/ (${o.fileCount} files, ${o.manifest.regions.length} guarded regions; manifest in .pvpatch/manifest.json)`);
   return lines.join('\n');
 }
 

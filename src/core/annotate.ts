@@ -4,6 +4,7 @@
  */
 
 import { splitRecords } from './merge/lines.js';
+import type { SideLine } from './patch/model.js';
 
 const CONDITIONAL_RE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/;
 // Without the blanks before it: `[ \t]*\/\*…` would retry from every blank of a long run (quadratic).
@@ -51,6 +52,16 @@ export function annotateLines(lines: readonly string[], origins: readonly (strin
     const bare = withoutAnnotation(body);
     return `${bare} /* pvpatch: ${patchLabel(origin)} */${ending}`;
   });
+}
+
+/** annotateLines on lines split from their endings (as a series is applied), replacing the annotated ones. */
+export function annotateSideLines(lines: SideLine[], origins: readonly (string | null)[]): void {
+  for (let i = 0; i < lines.length; i++) {
+    const origin = origins[i];
+    const line = lines[i] as SideLine;
+    if (!origin || !isConditionalDirective(line.content) || line.content.endsWith('\\')) continue;
+    lines[i] = { content: `${withoutAnnotation(line.content)} /* pvpatch: ${patchLabel(origin)} */`, ending: line.ending };
+  }
 }
 
 /** The patch label an annotated directive line carries, if any. */

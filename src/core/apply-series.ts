@@ -189,3 +189,98 @@ export function applySeriesOrThrow(drop: ReadonlyMap<string, string>, patches: r
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   return r;
 }
+
+/** What applySeriesByFile hands over for each file a series touches, once all its patches are applied. */
+export interface FileApplied {
+  file: string;
+  /** The file's lines; null when the series deletes it. */
+  lines: SideLine[] | null;
+  /** Per line, the series name of the patch that added it, or null for an upstream line. */
+  origins: (string | null)[];
+}
+
+export type ByFileResult =
+  | { ok: true; hunks: HunkOutcome[]; applied: string[] }
+  | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[] };
+
+/**
+ * applySeries one file at a time: each file's patches in series order, then `onFile` with the
+ * result, so that a caller can finish a file (annotate, write, describe) before the next is split
+ * into lines, and never holds every touched file's lines at once. Without renames or copies a
+ * file's result depends only on its own diffs, so this gives what applySeries gives: the same
+ * files, origins, hunk outcomes (in series order) and first failure (the failing hunk earliest in
+ * the series; `onFile` is not called once a failure is known). Returns undefined, having done
+ * nothing, when a patch renames or copies a file: then the series must be applied in order.
+ * The patches must be parsed (parsePatches).
+ */
+export function applySeriesByFile<T extends string | Uint8Array>(
+  drop: ReadonlyMap<string, T>,
+  patches: readonly SeriesPatch[],
+  opts: ApplySeriesOptions,
+  onFile: (f: FileApplied) => void,
+): ByFileResult | undefined {
+  interface Step { patch: number; nth: number; fp: FilePatch }
+  const byFile = new Map<string, Step[]>();
+  for (let p = 0; p < patches.length; p++) {
+    const files = (patches[p] as SeriesPatch).parsed?.files ?? [];
+    for (let nth = 0; nth < files.length; nth++) {
+      const fp = files[nth] as FilePatch;
+      if (fp.oldPath !== null && fp.newPath !== null && (fp.oldPath !== fp.newPath || fp.gitHeader.some((l) => l.startsWith('copy from ')))) return undefined;
+      const file = targetPath(fp);
+      let steps = byFile.get(file);
+      if (!steps) byFile.set(file, (steps = []));
+      steps.push({ patch: p, nth, fp });
+    }
+  }
+  const tagged: { patch: number; nth: number; outcome: HunkOutcome }[] = [];
+  let failure: { patch: number; nth: number; failure: ApplyFailure } | undefined;
+  const fail = (s: Step, f: Omit<ApplyFailure, 'patch' | 'file'>, file: string): void => {
+    if (!failure || s.patch < failure.patch || (s.patch === failure.patch && s.nth < failure.nth)) {
+      failure = { patch: s.patch, nth: s.nth, failure: { patch: (patches[s.patch] as SeriesPatch).entry.name, file, ...f } };
+    }
+  };
+  for (const [file, steps] of byFile) {
+    const raw = drop.get(file);
+    let lines: SideLine[] | null =
+      raw === undefined ? null : splitLines(typeof raw === 'string' ? raw : opts.text ? opts.text(file, raw as Uint8Array) : strictUtf8.decode(raw as Uint8Array));
+    let origins: (string | null)[] = [];
+    let failed = false;
+    for (const s of steps) {
+      const { fp } = s;
+      const name = (patches[s.patch] as SeriesPatch).entry.name;
+      const header = fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '';
+      if (fp.oldPath !== null && lines === null) {
+        fail(s, { hunk: 1, header, reason: `${fp.oldPath} is not in the tree` }, file);
+        failed = true;
+        break;
+      }
+      if (fp.oldPath === null && lines !== null) {
+        fail(s, { hunk: 1, header, reason: `the patch creates ${file}, which already exists` }, file);
+        failed = true;
+        break;
+      }
+      const r = applyFileLines(fp.oldPath === null ? null : lines, fp, { maxFuzz: opts.maxFuzz ?? 2 });
+      if (!r.ok) {
+        const h = fp.hunks[r.failedHunk];
+        fail(s, { hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined }, file);
+        failed = true;
+        break;
+      }
+      for (const rep of r.hunks) {
+        const h = fp.hunks[rep.index];
+        tagged.push({ patch: s.patch, nth: s.nth, outcome: { patch: name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line } });
+      }
+      const prev = origins;
+      origins = r.lines === null ? [] : r.sources.map((i) => (i < 0 ? name : (prev[i] ?? null)));
+      lines = r.lines;
+    }
+    if (!failed && !failure) onFile({ file, lines, origins });
+  }
+  // In series order: by patch, then by the file's place in the patch (hunks of a file are in order).
+  tagged.sort((a, b) => a.patch - b.patch || a.nth - b.nth);
+  const before = (t: { patch: number; nth: number }): boolean => !failure || t.patch < failure.patch || (t.patch === failure.patch && t.nth < failure.nth);
+  const hunks = tagged.filter(before).map((t) => t.outcome);
+  const names = patches.map((sp) => sp.entry.name);
+  if (failure) return { ok: false, failure: failure.failure, hunks, applied: names.slice(0, failure.patch) };
+  return { ok: true, hunks, applied: names };
+}

@@ -17,19 +17,29 @@ export function kernelEnvs(config: KernelsConfig): Map<string, CppEnv> {
  * when it takes none (every condition false, or the group sits in a branch K does not reach),
  * undefined when it cannot be predicted (an unknown symbol decides, or the condition is an error).
  * Conditions are evaluated once per kernel and distinct text — a tree repeats the same few guard
- * conditions thousands of times — and groups once per report.
+ * conditions thousands of times — and groups once per report and kernel.
  */
 export function branchOracle(config: KernelsConfig): BranchOracle {
   const envs = kernelEnvs(config);
-  const truths = new Map<string, Truth | 'error'>();
-  const taken = new WeakMap<ScanReport, Map<string, number | undefined>>();
-  const normalised = new WeakMap<Directive, string>();
-  const truthOf = (kernel: string, env: CppEnv, d: Directive, file: string): Truth | 'error' => {
-    // Comments (the pvpatch annotation among them) are blanks in d.text: normalise them away (once per directive).
-    let norm = normalised.get(d);
-    if (norm === undefined) normalised.set(d, (norm = `${d.kind}\0${d.text.replace(/\s+/g, ' ').trim()}`));
-    const key = `${kernel}\0${norm}`;
-    let t = truths.get(key);
+  const kernelIndex = new Map(config.kernels.map((k, i) => [k.name, i]));
+  const nk = config.kernels.length;
+  // Per distinct condition (kind and normalised text), the truth per kernel index, filled as asked.
+  const byCondition = new Map<string, (Truth | 'error' | undefined)[]>();
+  const ofDirective = new WeakMap<Directive, (Truth | 'error' | undefined)[]>();
+  // Per report, per group × kernel: NOT_YET, UNDECIDED, or the branch taken (-1 for none).
+  const taken = new WeakMap<ScanReport, number[]>();
+  const NOT_YET = -3;
+  const UNDECIDED = -2;
+  const truthOf = (k: number, env: CppEnv, d: Directive, file: string): Truth | 'error' => {
+    let truths = ofDirective.get(d);
+    if (!truths) {
+      // Comments (the pvpatch annotation among them) are blanks in d.text: normalise them away.
+      const norm = `${d.kind}\0${d.text.replace(/\s+/g, ' ').trim()}`;
+      truths = byCondition.get(norm);
+      if (!truths) byCondition.set(norm, (truths = new Array<Truth | 'error' | undefined>(nk)));
+      ofDirective.set(d, truths);
+    }
+    let t = truths[k];
     if (t === undefined) {
       try {
         t = evaluateDirective(d, env, file).truth;
@@ -37,42 +47,43 @@ export function branchOracle(config: KernelsConfig): BranchOracle {
         if (!(err instanceof CppError)) throw err;
         t = 'error';
       }
-      truths.set(key, t);
+      truths[k] = t;
     }
     return t;
   };
-  const oracle: BranchOracle = (report, group, kernel) => {
-    let perReport = taken.get(report);
-    if (!perReport) taken.set(report, (perReport = new Map()));
-    const key = `${kernel}\0${group.index}`;
-    if (perReport.has(key)) return perReport.get(key);
-    const env = envs.get(kernel);
-    let result: number | undefined;
-    if (!env) result = undefined;
-    else {
-      const parent = group.parent === undefined ? undefined : report.groups[group.parent];
-      const parentTaken = parent ? oracle(report, parent, kernel) : 0;
-      // Under an undecided parent (an include guard, say) the question is what K takes if it gets here.
-      if (parent && parentTaken !== undefined && parentTaken !== group.parentBranch) result = -1;
-      else {
-        result = -1;
-        for (let i = 0; i < group.branches.length; i++) {
-          const t = truthOf(kernel, env, (group.branches[i] as CondGroup['branches'][number]).directive, report.file);
-          if (t === 'true') {
-            result = i;
-            break;
-          }
-          if (t !== 'false') {
-            result = undefined;
-            break;
-          }
+  const decide = (report: ScanReport, group: CondGroup, k: number, perReport: number[]): number => {
+    const slot = group.index * nk + k;
+    const known = perReport[slot] as number;
+    if (known !== NOT_YET) return known;
+    const env = envs.get((config.kernels[k] as { name: string }).name) as CppEnv;
+    const parent = group.parent === undefined ? undefined : report.groups[group.parent];
+    const parentTaken = parent ? decide(report, parent, k, perReport) : 0;
+    let result = -1;
+    // Under an undecided parent (an include guard, say) the question is what K takes if it gets here.
+    if (!(parent && parentTaken !== UNDECIDED && parentTaken !== group.parentBranch)) {
+      for (let i = 0; i < group.branches.length; i++) {
+        const t = truthOf(k, env, (group.branches[i] as CondGroup['branches'][number]).directive, report.file);
+        if (t === 'true') {
+          result = i;
+          break;
+        }
+        if (t !== 'false') {
+          result = UNDECIDED;
+          break;
         }
       }
     }
-    perReport.set(key, result);
+    perReport[slot] = result;
     return result;
   };
-  return oracle;
+  return (report, group, kernel) => {
+    const k = kernelIndex.get(kernel);
+    if (k === undefined) return undefined;
+    let perReport = taken.get(report);
+    if (!perReport) taken.set(report, (perReport = new Array<number>(report.groups.length * nk).fill(NOT_YET)));
+    const r = decide(report, group, k, perReport);
+    return r === UNDECIDED ? undefined : r;
+  };
 }
 
 /**

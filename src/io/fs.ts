@@ -221,12 +221,13 @@ export function listTreeSync(dir: string, options: { skip?: (rel: string) => boo
 
 /**
  * Read a file of at most MAX_TEXT_BYTES synchronously, never through a symlink (O_NOFOLLOW), the size
- * checked on the open file before anything is read.
+ * checked on the open file before anything is read; with the open file's stat (bigint: ns times).
  */
-export function readBoundedSync(file: string, display: string, what = 'the file'): Buffer {
+export function readBoundedStatSync(file: string, display: string, what = 'the file'): { bytes: Buffer; stat: fs.BigIntStats } {
   const fd = fs.openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
   try {
-    const size = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd, { bigint: true });
+    const size = Number(stat.size);
     assertTextSize(size, display, what);
     const buf = Buffer.allocUnsafe(size);
     let got = 0;
@@ -235,7 +236,7 @@ export function readBoundedSync(file: string, display: string, what = 'the file'
       if (n === 0) break;
       got += n;
     }
-    return got === size ? buf : buf.subarray(0, got);
+    return { bytes: got === size ? buf : buf.subarray(0, got), stat };
   } finally {
     fs.closeSync(fd);
   }

@@ -1,7 +1,17 @@
-// The worker of tree-writer.ts: writes the files it is given, synchronously, into directories that
-// already exist, never over an existing file; answers "done" or the first failure and its file.
+// The worker of tree-writer.ts: writes the files it is given (at start, then in batches posted to
+// it), synchronously, into directories that already exist, never over an existing file; on "end"
+// answers "done" or the first failure and its file.
 import { parentPort, workerData } from 'node:worker_threads';
-import { writeEntries } from './tree-writer-core.js';
+import { writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
 
-const failure = writeEntries(workerData as Array<[string, Uint8Array | string]>);
-parentPort?.postMessage(failure ?? { ok: true });
+type Message = { entries: Array<[string, TreeContent]> } | { end: true };
+
+let failure: WriteFailure | undefined = writeEntries(workerData as Array<[string, TreeContent]>);
+parentPort?.on('message', (m: Message) => {
+  if ('entries' in m) {
+    failure ??= writeEntries(m.entries);
+    return;
+  }
+  parentPort?.postMessage(failure ?? { ok: true });
+  parentPort?.close();
+});

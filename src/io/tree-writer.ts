@@ -4,12 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IoError } from '../core/errors.js';
-import { writeEntries, type WriteFailure } from './tree-writer-core.js';
+import { writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
 import { resolveInside } from './fs.js';
 
 export interface TreeWriter {
+  /** More files to write, after those already given (in order). */
+  add(entries: ReadonlyArray<readonly [string, TreeContent]>): void;
   /** Resolves when every file is written; rejects with an IoError naming the first failure. */
-  done: Promise<void>;
+  finish(): Promise<void>;
 }
 
 const WORKER = new URL('./tree-writer-worker.js', import.meta.url);
@@ -37,18 +39,16 @@ export function writeTreeFilesSync(dir: string, files: Iterable<readonly [string
 }
 
 /**
- * Write `entries` (absolute path, content) with flag "wx" in a worker thread, so that the writes of
- * a large tree overlap with computation on the main thread (apply: the files no patch touches are
- * written while the series is applied). The directories must exist. Where no worker can be started
- * (the compiled worker is missing, as when this module runs from its TypeScript source) the files
- * are written here, synchronously, before this returns.
+ * Write `entries` (absolute path, content: bytes, text, or a file to copy), and those `add` gives
+ * later, with flag "wx" in a worker thread, so that the writes of a large tree overlap with
+ * computation on the main thread (apply: the files no patch touches are written while the series is
+ * applied, the patched ones while the manifest is made). The directories must exist. Where no
+ * worker can be started (the compiled worker is missing, as when this module runs from its
+ * TypeScript source) the files are written here, synchronously, as they are given.
  */
-export function startTreeWriter(entries: ReadonlyArray<readonly [string, Uint8Array | string]>): TreeWriter {
+export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeWriter {
   const workerFile = fileURLToPath(WORKER);
-  if (entries.length === 0 || !existsSync(workerFile)) {
-    const failure = writeEntries(entries);
-    return handled(failure ? Promise.reject(failed(failure)) : Promise.resolve());
-  }
+  if (!existsSync(workerFile)) return inThread(entries);
   const worker = new Worker(WORKER, { workerData: entries });
   const done = new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -65,11 +65,29 @@ export function startTreeWriter(entries: ReadonlyArray<readonly [string, Uint8Ar
       if (!settled) reject(new IoError(`the tree writer stopped (exit ${code}) before it finished`));
     });
   });
-  return handled(done);
+  // finish() is awaited only after the caller's own work: an early failure is no unhandled rejection.
+  done.catch(() => undefined);
+  let ended = false;
+  return {
+    add: (more) => {
+      if (!ended && more.length > 0) worker.postMessage({ entries: more });
+    },
+    finish: () => {
+      if (!ended) worker.postMessage({ end: true });
+      ended = true;
+      return done;
+    },
+  };
 }
 
-/** The caller awaits `done` only after its own work: mark it handled now, so that an early failure is no unhandled rejection. */
-function handled(done: Promise<void>): TreeWriter {
-  done.catch(() => undefined);
-  return { done };
+function inThread(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeWriter {
+  let failure = writeEntries(entries);
+  return {
+    add: (more) => {
+      failure ??= writeEntries(more);
+    },
+    finish: async () => {
+      if (failure) throw failed(failure);
+    },
+  };
 }

@@ -1,13 +1,14 @@
 // Loading a workspace: kernels.json, upstream/drops.json, patches/series and the patch files.
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import { ConfigError, InputError } from '../core/errors.js';
 import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedSync, readText, readTextIfExists, resolveInside } from './fs.js';
+import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, resolveInside, writeFileAtomic } from './fs.js';
+import { loadVerified, matches, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
 
@@ -108,13 +109,30 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
   return out;
 }
 
+/** A drop as apply reads it: the bytes it needs, and the files trusted by their stats instead. */
+export interface DropRead {
+  /** Verified bytes (sha256, no NUL, UTF-8) by path, in path order. */
+  bytes: Map<string, Buffer>;
+  /**
+   * Files not read: not needed, and their lstat is the one recorded when their bytes last matched
+   * drops.json (src/io/verified.ts). Path → [absolute path, the stat key to find again after a copy].
+   */
+  trusted: Map<string, { abs: string; stat: string[] }>;
+  /** Save what was verified (for the next run), once the command that read the drop succeeded. */
+  remember: () => Promise<void>;
+}
+
 /**
- * The bytes of every file of a drop (as listed in drops.json), each checked against its recorded
- * sha256, in path order, and refused when it holds a NUL byte or is not UTF-8.
+ * The files of a drop (as listed in drops.json), each checked against its recorded sha256 and
+ * refused when it holds a NUL byte or is not UTF-8. A file `need` says no to is not read when its
+ * lstat is the one recorded under .pvpatch/cache when it was last verified (it goes to `trusted`);
+ * with `need`, `remember` brings the record up to date for the files read here (without, the record
+ * is not used).
  */
-export async function readDropBytes(ws: Workspace, drop: Drop): Promise<Map<string, Buffer>> {
+export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) => boolean): Promise<DropRead> {
   const dir = dropDir(ws, drop.version);
-  const files = new Map<string, Buffer>();
+  const bytes = new Map<string, Buffer>();
+  const trusted = new Map<string, { abs: string; stat: string[] }>();
   const names = Object.keys(drop.files).sort();
   // A symlink anywhere in the drop (also a directory on the way to a file) is refused, never followed.
   const dirSt = await fsp.lstat(dir).catch(() => undefined);
@@ -128,21 +146,50 @@ export async function readDropBytes(ws: Workspace, drop: Drop): Promise<Map<stri
       throw err;
     }
   }
+  const record = need ? loadVerified(ws.root) : { drops: {} };
+  const known = record.drops[drop.version] ?? {};
+  const fresh: Record<string, StatRecord> = {};
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const written = need ? BigInt(0o666 & ~process.umask()) : 0n;
   // Synchronous reads: for thousands of small files they cost a fraction of fs/promises' round trips.
   for (const rel of names) {
     const full = resolveInside(dir, rel, { file: DROPS_JSON });
     const display = `upstream/${drop.version}/${rel}`;
     // listTreeSync refused any symlink in the drop; a name it did not list is missing (or not a file).
     if (!listed.has(rel)) throw new ConfigError(`drop ${drop.version} lists ${rel} but ${display} is missing`, { file: DROPS_JSON });
-    const bytes = readBoundedSync(full, display, 'the drop file');
-    if (sha256(bytes) !== drop.files[rel]) {
+    const sha = drop.files[rel] as string;
+    if (need && !need(rel)) {
+      const st = fs.lstatSync(full, { bigint: true });
+      // A copy takes its source's mode: only a file with the mode a written one gets is copied.
+      if (st.isFile() && (st.mode & 0o777n) === written && matches(known[rel], sha, st)) {
+        trusted.set(rel, { abs: full, stat: statKey(st) });
+        fresh[rel] = known[rel] as StatRecord;
+        continue;
+      }
+    }
+    const { bytes: data, stat } = readBoundedStatSync(full, display, 'the drop file');
+    if (sha256(data) !== sha) {
       throw new InputError(`${display} differs from the sha256 recorded at import: drops are read-only (re-import it with "pvpatch upstream import … --version ${drop.version} --force")`, { file: display });
     }
     // Text only, also when drops.json was edited to match tampered bytes: native checks, no decoding.
-    if (bytes.indexOf(0) >= 0 || !isUtf8(bytes)) dropText(drop, rel, bytes);
-    files.set(rel, bytes);
+    if (data.indexOf(0) >= 0 || !isUtf8(data)) dropText(drop, rel, data);
+    bytes.set(rel, data);
+    const rec = recordOf(sha, stat, now);
+    if (rec) fresh[rel] = rec;
   }
-  return files;
+  const remember = async (): Promise<void> => {
+    const same = Object.keys(known).length === Object.keys(fresh).length && Object.entries(fresh).every(([rel, rec]) => known[rel]?.join() === rec.join());
+    if (!need || same) return;
+    // Drops no longer in drops.json are forgotten.
+    record.drops = Object.fromEntries([...Object.entries(record.drops).filter(([v]) => v !== drop.version && ws.drops.drops.some((d) => d.version === v)), [drop.version, fresh]]);
+    await writeFileAtomic(recordPath(ws.root), JSON.stringify(record) + '\n');
+  };
+  return { bytes, trusted, remember };
+}
+
+/** The bytes of every file of a drop, each verified (see readDrop). */
+export async function readDropBytes(ws: Workspace, drop: Drop): Promise<Map<string, Buffer>> {
+  return (await readDrop(ws, drop)).bytes;
 }
 
 /** A drop file's verified bytes as text (NUL bytes and non-UTF-8 refused, naming the file and line). */

@@ -34,9 +34,13 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
 }
 
-/** The state compared: every file (not directories, not .git, not the lock), ISO dates normalized. */
+/**
+ * The state compared: every file (not directories, not .git, not the lock, not .pvpatch/cache: what
+ * apply verified of a drop, which any run may or may not record, depending on the files' age), ISO
+ * dates normalized.
+ */
 async function state(ws: string): Promise<Map<string, string>> {
-  const snap = await snapshot(ws, { skip: (rel) => rel === '.git' || rel === '.pvpatch/lock' });
+  const snap = await snapshot(ws, { skip: (rel) => rel === '.git' || rel === '.pvpatch/lock' || rel === '.pvpatch/cache' });
   const out = new Map<string, string>();
   for (const [rel, entry] of snap) {
     if (entry === 'd') continue;

@@ -4,6 +4,7 @@
  * literals, `#` only at the start of a logical line) and builds the conditional structure.
  */
 import { CppError } from '../errors.js';
+import { splitRecords } from '../merge/lines.js';
 
 export type ConditionalKind = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'elifdef' | 'elifndef' | 'else' | 'endif';
 export type DirectiveKind = ConditionalKind | 'other';
@@ -97,17 +98,12 @@ function isWordChar(c: string | undefined): boolean {
 export function scanDirectives(text: string, file: string): ScanReport {
   const n = text.length;
   const lineStarts: number[] = [];
-  const lines: string[] = [];
   if (n > 0) {
     let s = 0;
     for (;;) {
       lineStarts.push(s);
       const nl = text.indexOf('\n', s);
-      if (nl < 0 || nl === n - 1) {
-        lines.push(text.slice(s));
-        break;
-      }
-      lines.push(text.slice(s, nl + 1));
+      if (nl < 0 || nl === n - 1) break;
       s = nl + 1;
     }
   }
@@ -134,8 +130,23 @@ export function scanDirectives(text: string, file: string): ScanReport {
     }
     return i;
   };
+  // The next backslash at or after a position (scanning only moves forward): where a splice may be.
+  let nextBackslash = -1;
+  const backslashFrom = (i: number): number => {
+    if (nextBackslash < i && nextBackslash !== n) {
+      nextBackslash = text.indexOf('\\', i);
+      if (nextBackslash < 0) nextBackslash = n;
+    }
+    return nextBackslash;
+  };
   /** After a block comment's opening at `i` (just past the star): the position past its end. */
   const skipBlockComment = (i: number, onChar?: (c: string) => void): number => {
+    if (!onChar) {
+      // No splice before the first "*/": it ends the comment (one search instead of a walk).
+      const end = text.indexOf('*/', i);
+      if (end >= 0 && backslashFrom(i) > end + 1) return norm(end + 2);
+      if (end < 0 && backslashFrom(i) === n) return n;
+    }
     while (i < n) {
       const c = text[i] as string;
       onChar?.(c);
@@ -263,7 +274,24 @@ export function scanDirectives(text: string, file: string): ScanReport {
   }
 
   const { groups, roots } = buildGroups(directives, file);
-  return { file, text, lines, lineStarts, directives, groups, roots };
+  return new Report(file, text, lineStarts, directives, groups, roots);
+}
+
+/** A ScanReport whose `lines` are split when first read (building a manifest reads few, if any). */
+class Report implements ScanReport {
+  #lines: string[] | undefined;
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly lineStarts: number[],
+    readonly directives: Directive[],
+    readonly groups: CondGroup[],
+    readonly roots: number[],
+  ) {}
+
+  get lines(): string[] {
+    return (this.#lines ??= splitRecords(this.text));
+  }
 }
 
 interface DraftGroup extends Omit<CondGroup, 'end'> {
