@@ -7,7 +7,7 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, resolveInside, writeFileAtomic } from './fs.js';
+import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside, writeFileAtomic } from './fs.js';
 import { loadVerified, matches, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
@@ -91,21 +91,26 @@ export function dropDir(ws: Workspace, version: string): string {
   return path.join(ws.root, 'upstream', version);
 }
 
-/** Read the text of every patch in the series; a missing file names the series line. */
+/**
+ * Read the text of every patch in the series; a missing file names the series line. Synchronous
+ * reads: a series of hundreds of small patches costs a fraction of fs/promises' round trips.
+ */
 export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const patchesDir = path.join(ws.root, 'patches');
-  await Promise.all(
-    entries.map(async (e) => {
-      const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
-      const st = await fsp.lstat(file).catch(() => undefined);
-      if (st?.isSymbolicLink()) throw new InputError(`refusing the symlink patches/${e.name}: pvpatch never follows symlinks in a workspace`, { file: SERIES, line: e.line });
-      if (st) assertTextSize(st.size, `patches/${e.name}`, 'the patch');
-      const text = await readTextIfExists(file, `patches/${e.name}`);
-      if (text === undefined) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
-      out.set(e.name, text);
-    }),
-  );
+  for (const e of entries) {
+    const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(file);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isSymbolicLink()) throw new InputError(`refusing the symlink patches/${e.name}: pvpatch never follows symlinks in a workspace`, { file: SERIES, line: e.line });
+    if (!st) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
+    assertTextSize(st.size, `patches/${e.name}`, 'the patch');
+    out.set(e.name, readTextSync(file, `patches/${e.name}`));
+  }
   return out;
 }
 
