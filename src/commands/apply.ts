@@ -1,8 +1,12 @@
 import path from 'node:path';
 import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
-import { CheckFailed, InputError } from '../core/errors.js';
-import { applySeries, applySeriesByFile, describeFailure, parsePatches, touchedPaths, type HunkOutcome, type SeriesPatch } from '../core/apply-series.js';
+import { CheckFailed, InputError, IoError } from '../core/errors.js';
+import { applySeries, applySeriesByFile, describeFailure, parsePatches, stepsByFile, touchedPaths, type FileStep, type HunkOutcome, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, lookup, placeOutcomes, pruneCache, storeEntry, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { sha256 } from '../io/hash.js';
+import type { TreeContent } from '../io/tree-writer-core.js';
+import { VERSION } from '../program.js';
 import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { assembleManifest, buildManifest, fileRegions, type Manifest, type ManifestRegion } from '../core/manifest.js';
 import { joinLines } from '../core/patch/apply.js';
@@ -13,13 +17,13 @@ import { dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type 
 import type { Drop } from '../core/drops.js';
 import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
 import { print, printJson, table, withWorkspace } from './common.js';
-import { runBuildMatrix, renderMatrix } from './build.js';
 
 export interface ApplyOptions {
   drop?: string;
   out?: string;
   annotate?: boolean;
   fuzz?: string;
+  cache?: boolean;
   build?: boolean;
   json?: boolean;
 }
@@ -120,18 +124,71 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
   }, { durable: false });
 }
 
+/** What apply takes from the cache (see src/io/apply-cache.ts), and the keys of what it must store. */
+interface CachePlan {
+  hits: Map<string, CacheHit>;
+  /** Placed outcomes of the hits. */
+  known: Map<string, PlacedOutcome[]>;
+  /** Keys of the files to apply. */
+  misses: Map<string, string>;
+  /** Each touched file's diffs, in series order. */
+  steps: Map<string, FileStep[]>;
+}
+
+function planCache(ws: Workspace, drop: Drop, series: readonly SeriesPatch[], opts: ApplyRunOptions): CachePlan | undefined {
+  if (opts.cache === false) return undefined;
+  const steps = stepsByFile(series);
+  if (!steps) return undefined;
+  const plan: CachePlan = { hits: new Map(), known: new Map(), misses: new Map(), steps };
+  const names = series.map((sp) => sp.entry.name);
+  const patchShas = series.map((sp) => sha256(sp.text));
+  const configSha = sha256(JSON.stringify(ws.config));
+  for (const [file, fileSteps] of steps) {
+    const key = entryKey({ file, dropSha: drop.files[file] ?? null, steps: fileSteps, names, patchShas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, configSha, version: VERSION });
+    const hit = lookup(ws.root, key);
+    const placed = hit && hit.entry.file === file ? placeOutcomes(hit.entry, fileSteps) : undefined;
+    if (hit && placed) {
+      plan.hits.set(file, hit);
+      plan.known.set(file, placed);
+    } else plan.misses.set(file, key);
+  }
+  return plan;
+}
+
+interface ApplyRunOptions {
+  drop?: string;
+  annotate?: boolean;
+  fuzz?: number;
+  /** false: neither use nor fill the cache of per-file results. */
+  cache?: boolean;
+}
+
 /**
  * `pvpatch apply`: apply the series and write the tree, the files no patch touches (most of a large
  * tree) written from the drop's verified bytes on a second thread while the series is applied, the
- * others once they are made. Nothing is left behind when a hunk fails.
+ * others once they are made, or taken from the cache of earlier results when their inputs are the
+ * same. Nothing is left behind when a hunk fails.
  */
-async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<Omit<ApplyOutcome, 'out'>> {
+async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
+  try {
+    return await applyOnce(ws, target, opts);
+  } catch (err) {
+    // A damaged cache entry (found as its text was copied, nothing swapped in): forget it, apply again.
+    const damaged = err instanceof IoError ? dropDamagedEntry(ws.root, err.message) : false;
+    if (!damaged) throw err;
+    return applyOnce(ws, target, opts);
+  }
+}
+
+async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
   const drop = selectDrop(ws, opts.drop);
   const texts = await readSeriesPatches(ws);
   const series = parsePatches(seriesOf(ws, texts));
   const touched = touchedPaths(series);
-  // The files no patch touches are copied, unread, when their stats say they were verified before.
-  const { bytes, trusted, remember } = await readDrop(ws, drop, (rel) => touched.has(rel));
+  const plan = planCache(ws, drop, series, opts);
+  // The files no patch touches are copied, unread, when their stats say they were verified before;
+  // so are the touched files whose result is in the cache (only their drop file is checked).
+  const { bytes, trusted, remember } = await readDrop(ws, drop, (rel) => touched.has(rel) && !plan?.hits.has(rel));
   const shown = await checkTreeTarget(target, ws.root);
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
   await replaceDirAtomic(target, async (tmp) => {
@@ -143,13 +200,13 @@ async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: strin
     }));
     let done: { hunks: HunkOutcome[]; manifest: Manifest; written: number };
     try {
-      // Only what the series touches is applied; the rest is the drop as it is.
-      const inputs = new Map([...bytes].filter(([rel]) => touched.has(rel)));
-      const emit = (files: ReadonlyArray<readonly [string, string | Uint8Array]>): void => {
+      const emit = (files: ReadonlyArray<readonly [string, TreeContent]>): void => {
         const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
         writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
       };
-      done = applyTouched(ws, drop, inputs, series, opts, emit);
+      // Only what the series touches is applied; the rest is the drop as it is.
+      const inputs = new Map([...bytes].filter(([rel]) => touched.has(rel)));
+      done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
     } catch (err) {
       await writer.finish().catch(() => undefined);
       throw err;
@@ -159,43 +216,60 @@ async function applyAndWrite(ws: Workspace, target: string, opts: { drop?: strin
     outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched.length + done.written };
   }, { durable: false });
   await remember();
+  if (plan) pruneCache(ws.root, [...plan.hits.keys()].map((f) => (plan.hits.get(f) as CacheHit).key).concat([...plan.misses.values()]));
   return outcome as Omit<ApplyOutcome, 'out'>;
 }
 
 /**
  * Apply the series to the files it touches, handing each finished file to `emit` (in batches, so
  * that they are written while the rest is computed): one file at a time where the series allows
- * it (no renames), so that only one file's lines are held at once; else in series order.
+ * it (no renames), so that only one file's lines are held at once; else in series order. With a
+ * cache plan, the hits are taken as they are and the results of the others are stored.
  */
 function applyTouched(
   ws: Workspace,
   drop: Drop,
   inputs: ReadonlyMap<string, Uint8Array>,
   series: readonly SeriesPatch[],
-  opts: { annotate?: boolean; fuzz?: number },
-  emit: (files: ReadonlyArray<readonly [string, string | Uint8Array]>) => void,
+  opts: ApplyRunOptions,
+  emit: (files: ReadonlyArray<readonly [string, TreeContent]>) => void,
+  plan: CachePlan | undefined,
 ): { hunks: HunkOutcome[]; manifest: Manifest; written: number } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
   const oracle = branchOracle(ws.config);
   const regions: ManifestRegion[] = [];
-  let batch: [string, string][] = [];
+  let batch: [string, TreeContent][] = [];
   let batchBytes = 0;
   let written = 0;
-  const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins }) => {
-    if (lines === null) return;
-    if (opts.annotate !== false) annotateSideLines(lines, origins);
-    const content = joinLines(lines);
-    appendAll(regions, fileRegions(file, content, origins, ws.config, oracle));
+  const add = (file: string, content: TreeContent, size: number): void => {
     batch.push([file, content]);
     written++;
-    batchBytes += content.length;
+    batchBytes += size;
     if (batchBytes > 1 << 20) {
       emit(batch);
       batch = [];
       batchBytes = 0;
     }
-  });
+  };
+  for (const [file, hit] of plan?.hits ?? []) {
+    appendAll(regions, hit.entry.regions);
+    if (!hit.entry.deleted) add(file, { from: hit.text, sha256: hit.entry.sha }, 0);
+  }
+  const stores: [string, CacheEntry, string | null][] = [];
+  const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {
+    const key = plan?.misses.get(file);
+    if (lines === null) {
+      if (key !== undefined) stores.push([key, cacheEntry(file, null, [], outcomes, plan?.steps.get(file) ?? []), null]);
+      return;
+    }
+    if (opts.annotate !== false) annotateSideLines(lines, origins);
+    const content = joinLines(lines);
+    const fileRegs = fileRegions(file, content, origins, ws.config, oracle);
+    appendAll(regions, fileRegs);
+    add(file, content, content.length);
+    if (key !== undefined) stores.push([key, cacheEntry(file, content, fileRegs, outcomes, plan?.steps.get(file) ?? []), content]);
+  }, plan?.known);
   if (r === undefined) {
     const applied = applyFiles(inputs, series, opts, text);
     emit([...applied.files]);
@@ -203,7 +277,20 @@ function applyTouched(
   }
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   emit(batch);
+  for (const [key, entry, content] of stores) storeEntry(ws.root, key, entry, content);
   return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written };
+}
+
+/** The cache entry of a file just applied: its outcomes by the file's own steps (not series places). */
+function cacheEntry(file: string, content: string | null, regions: ManifestRegion[], outcomes: readonly PlacedOutcome[], steps: readonly FileStep[]): CacheEntry {
+  return {
+    format: APPLY_CACHE_FORMAT,
+    file,
+    deleted: content === null,
+    sha: content === null ? '' : sha256(content),
+    regions,
+    outcomes: outcomes.map((o) => ({ step: steps.findIndex((s) => s.patch === o.patch && s.nth === o.nth), outcome: o.outcome })),
+  };
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {
@@ -224,6 +311,7 @@ export function registerApply(program: Command): void {
     .option('--out <dir>', 'where to write the tree (default: out/)')
     .option('--no-annotate', 'do not add /* pvpatch: PATCH */ to the directives patches introduce')
     .option('--fuzz <n>', 'the most context lines a hunk may drop (default 2, like GNU patch)')
+    .option('--no-cache', 'apply every touched file again: neither use nor keep earlier results (.pvpatch/cache/apply)')
     .option('--build', 'then build the tree for every kernel (as `pvpatch build`)')
     .option('--json', 'machine-readable output')
     .action(async (opts: ApplyOptions, cmd: Command) => {
@@ -231,12 +319,14 @@ export function registerApply(program: Command): void {
       if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
       const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
         const target = path.resolve(ws.root, opts.out ?? 'out');
-        const mem = await applyAndWrite(ws, target, { drop: opts.drop, annotate: opts.annotate, fuzz });
+        const mem = await applyAndWrite(ws, target, { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache });
         return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
       });
       let buildOk = true;
       let builds;
       if (opts.build) {
+        // Loaded only for --build: a plain apply does not pay for the build modules.
+        const { runBuildMatrix } = await import('./build.js');
         builds = await runBuildMatrix(ws, outcome.out, { json: opts.json });
         buildOk = builds.every((b) => b.ok);
       }
@@ -247,6 +337,7 @@ export function registerApply(program: Command): void {
       }
       print(renderApply(outcome, ws.root));
       if (builds) {
+        const { renderMatrix } = await import('./build.js');
         print('\n' + renderMatrix(ws, builds));
         if (!buildOk) throw new CheckFailed(`build failed for ${builds.filter((b) => !b.ok).map((b) => b.kernel).join(', ')}`);
       }

@@ -1,4 +1,5 @@
 import { CheckFailed } from './errors.js';
+import { appendAll } from './merge/lines.js';
 import type { SeriesEntry } from './series.js';
 import { hasForeignDiff, parsePatch } from './patch/parse.js';
 import { applyFileLines, joinLines, splitLines } from './patch/apply.js';
@@ -197,30 +198,34 @@ export interface FileApplied {
   lines: SideLine[] | null;
   /** Per line, the series name of the patch that added it, or null for an upstream line. */
   origins: (string | null)[];
+  /** The outcomes of the file's hunks, with their places in the series. */
+  outcomes: PlacedOutcome[];
 }
 
 export type ByFileResult =
   | { ok: true; hunks: HunkOutcome[]; applied: string[] }
   | { ok: false; failure: ApplyFailure; hunks: HunkOutcome[]; applied: string[] };
 
+/** One file diff of a series: the patch (index in the series), its place in that patch, the diff. */
+export interface FileStep {
+  patch: number;
+  nth: number;
+  fp: FilePatch;
+}
+
+/** A hunk outcome with its place in the series (patch index, file diff in that patch). */
+export interface PlacedOutcome {
+  patch: number;
+  nth: number;
+  outcome: HunkOutcome;
+}
+
 /**
- * applySeries one file at a time: each file's patches in series order, then `onFile` with the
- * result, so that a caller can finish a file (annotate, write, describe) before the next is split
- * into lines, and never holds every touched file's lines at once. Without renames or copies a
- * file's result depends only on its own diffs, so this gives what applySeries gives: the same
- * files, origins, hunk outcomes (in series order) and first failure (the failing hunk earliest in
- * the series; `onFile` is not called once a failure is known). Returns undefined, having done
- * nothing, when a patch renames or copies a file: then the series must be applied in order.
- * The patches must be parsed (parsePatches).
+ * The file diffs of a parsed series per file, in series order; undefined when a patch renames or
+ * copies a file (then the files cannot be applied one by one).
  */
-export function applySeriesByFile<T extends string | Uint8Array>(
-  drop: ReadonlyMap<string, T>,
-  patches: readonly SeriesPatch[],
-  opts: ApplySeriesOptions,
-  onFile: (f: FileApplied) => void,
-): ByFileResult | undefined {
-  interface Step { patch: number; nth: number; fp: FilePatch }
-  const byFile = new Map<string, Step[]>();
+export function stepsByFile(patches: readonly SeriesPatch[]): Map<string, FileStep[]> | undefined {
+  const byFile = new Map<string, FileStep[]>();
   for (let p = 0; p < patches.length; p++) {
     const files = (patches[p] as SeriesPatch).parsed?.files ?? [];
     for (let nth = 0; nth < files.length; nth++) {
@@ -232,7 +237,32 @@ export function applySeriesByFile<T extends string | Uint8Array>(
       steps.push({ patch: p, nth, fp });
     }
   }
-  const tagged: { patch: number; nth: number; outcome: HunkOutcome }[] = [];
+  return byFile;
+}
+
+/**
+ * applySeries one file at a time: each file's patches in series order, then `onFile` with the
+ * result, so that a caller can finish a file (annotate, write, describe) before the next is split
+ * into lines, and never holds every touched file's lines at once. Without renames or copies a
+ * file's result depends only on its own diffs, so this gives what applySeries gives: the same
+ * files, origins, hunk outcomes (in series order) and first failure (the failing hunk earliest in
+ * the series; `onFile` is not called once a failure is known). Returns undefined, having done
+ * nothing, when a patch renames or copies a file: then the series must be applied in order.
+ * The patches must be parsed (parsePatches). With `known`, the files it names are not applied:
+ * their hunk outcomes are given (a caller that has their result already, see src/io/apply-cache.ts).
+ */
+export function applySeriesByFile<T extends string | Uint8Array>(
+  drop: ReadonlyMap<string, T>,
+  patches: readonly SeriesPatch[],
+  opts: ApplySeriesOptions,
+  onFile: (f: FileApplied) => void,
+  known?: ReadonlyMap<string, readonly PlacedOutcome[]>,
+): ByFileResult | undefined {
+  const byFile = stepsByFile(patches);
+  if (!byFile) return undefined;
+  type Step = FileStep;
+  const tagged: PlacedOutcome[] = [];
+  for (const outcomes of known?.values() ?? []) appendAll(tagged, outcomes);
   let failure: { patch: number; nth: number; failure: ApplyFailure } | undefined;
   const fail = (s: Step, f: Omit<ApplyFailure, 'patch' | 'file'>, file: string): void => {
     if (!failure || s.patch < failure.patch || (s.patch === failure.patch && s.nth < failure.nth)) {
@@ -240,10 +270,12 @@ export function applySeriesByFile<T extends string | Uint8Array>(
     }
   };
   for (const [file, steps] of byFile) {
+    if (known?.has(file)) continue;
     const raw = drop.get(file);
     let lines: SideLine[] | null =
       raw === undefined ? null : splitLines(typeof raw === 'string' ? raw : opts.text ? opts.text(file, raw as Uint8Array) : strictUtf8.decode(raw as Uint8Array));
     let origins: (string | null)[] = [];
+    const outcomes: PlacedOutcome[] = [];
     let failed = false;
     for (const s of steps) {
       const { fp } = s;
@@ -268,13 +300,14 @@ export function applySeriesByFile<T extends string | Uint8Array>(
       }
       for (const rep of r.hunks) {
         const h = fp.hunks[rep.index];
-        tagged.push({ patch: s.patch, nth: s.nth, outcome: { patch: name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line } });
+        outcomes.push({ patch: s.patch, nth: s.nth, outcome: { patch: name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line } });
       }
       const prev = origins;
       origins = r.lines === null ? [] : r.sources.map((i) => (i < 0 ? name : (prev[i] ?? null)));
       lines = r.lines;
     }
-    if (!failed && !failure) onFile({ file, lines, origins });
+    appendAll(tagged, outcomes);
+    if (!failed && !failure) onFile({ file, lines, origins, outcomes });
   }
   // In series order: by patch, then by the file's place in the patch (hunks of a file are in order).
   tagged.sort((a, b) => a.patch - b.patch || a.nth - b.nth);

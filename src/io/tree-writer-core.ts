@@ -1,5 +1,6 @@
 // What the tree writer does on whichever thread runs it (no worker_threads import here).
-import { constants, copyFileSync, lstatSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { statKey } from './verified.js';
 
 export interface WriteFailure {
@@ -18,11 +19,26 @@ export interface CopyFrom {
   stat: string[];
 }
 
-export type TreeContent = Uint8Array | string | CopyFrom;
+/** A file's text taken from `from` (a cache entry): written only if its sha256 is `sha256`. */
+export interface CheckedCopy {
+  from: string;
+  sha256: string;
+}
+
+/** How a failed CheckedCopy is reported: the message starts so, then names the source. */
+export const DAMAGED = 'damaged (sha256 is not the one recorded):';
+
+export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy;
 
 function writeOne(file: string, data: TreeContent): void {
   if (typeof data === 'string' || data instanceof Uint8Array) {
     writeFileSync(file, data, { flag: 'wx' });
+    return;
+  }
+  if ('sha256' in data) {
+    const bytes = readFileSync(data.from);
+    if (createHash('sha256').update(bytes).digest('hex') !== data.sha256) throw new Error(`${DAMAGED} ${data.from}`);
+    writeFileSync(file, bytes, { flag: 'wx' });
     return;
   }
   copyFileSync(data.from, file, constants.COPYFILE_EXCL);

@@ -1,0 +1,151 @@
+// Apply's per-file results, kept between runs (.pvpatch/cache/apply/, machine-local, never
+// committed), the way ccache keeps compiler output: a touched file's annotated text, its manifest
+// regions and its hunk outcomes are a function of the drop file's sha256, the patches that touch
+// it (their names, the sha256 of their texts, which file diff of each), --fuzz, --no-annotate,
+// kernels.json and this cache's format. The key hashes all of them, so an entry is only ever
+// reused for the same inputs: edit one patch, and only the files it touches are applied again.
+// An entry's text is checked against its sha256 when it is copied into the tree.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FileStep, PlacedOutcome } from '../core/apply-series.js';
+import type { ManifestRegion } from '../core/manifest.js';
+import { sha256 } from './hash.js';
+import { DAMAGED } from './tree-writer-core.js';
+
+/** Bumped whenever what apply produces for the same inputs changes. */
+export const APPLY_CACHE_FORMAT = 1;
+
+/** How many applies' entries are kept (the rest are pruned). */
+const KEEP_RUNS = 8;
+
+export interface CacheEntry {
+  format: number;
+  file: string;
+  /** The file is deleted by the series (no text). */
+  deleted: boolean;
+  /** sha256 of the text (the `.out` file). */
+  sha: string;
+  regions: ManifestRegion[];
+  /** Outcomes by the file's step (its index among the file's diffs), without the series places. */
+  outcomes: { step: number; outcome: PlacedOutcome['outcome'] }[];
+}
+
+export interface CacheHit {
+  key: string;
+  entry: CacheEntry;
+  /** The entry's text file (absent for a deleted file). */
+  text: string;
+}
+
+export function cacheDir(root: string): string {
+  return path.join(root, '.pvpatch', 'cache', 'apply');
+}
+
+/** The key of a file's result (see the file comment). */
+export function entryKey(inputs: { file: string; dropSha: string | null; steps: readonly FileStep[]; names: readonly string[]; patchShas: readonly string[]; fuzz: number; annotate: boolean; configSha: string; version: string }): string {
+  const steps = inputs.steps.map((s) => [inputs.names[s.patch], inputs.patchShas[s.patch], s.nth]);
+  return sha256(JSON.stringify([APPLY_CACHE_FORMAT, inputs.version, inputs.file, inputs.dropSha, inputs.fuzz, inputs.annotate, inputs.configSha, steps]));
+}
+
+/** The entry for `key`, if there is a complete one (its text file present, of the recorded size). */
+export function lookup(root: string, key: string): CacheHit | undefined {
+  const dir = cacheDir(root);
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')) as CacheEntry;
+  } catch {
+    return undefined;
+  }
+  if (!entry || entry.format !== APPLY_CACHE_FORMAT || !Array.isArray(entry.regions) || !Array.isArray(entry.outcomes)) return undefined;
+  const text = path.join(dir, `${key}.out`);
+  if (!entry.deleted && !fs.existsSync(text)) return undefined;
+  return { key, entry, text };
+}
+
+/** The outcomes of a hit placed in the current series (the file's steps give the places). */
+export function placeOutcomes(entry: CacheEntry, steps: readonly FileStep[]): PlacedOutcome[] | undefined {
+  const out: PlacedOutcome[] = [];
+  for (const { step, outcome } of entry.outcomes) {
+    const s = steps[step];
+    if (!s) return undefined;
+    out.push({ patch: s.patch, nth: s.nth, outcome });
+  }
+  return out;
+}
+
+/**
+ * Write an entry: the text first, then the JSON that makes it visible, each to a temp name renamed
+ * into place (a reader sees a whole entry or none).
+ */
+export function storeEntry(root: string, key: string, entry: CacheEntry, text: string | null): void {
+  const dir = cacheDir(root);
+  fs.mkdirSync(dir, { recursive: true });
+  const put = (name: string, data: string): void => {
+    const tmp = path.join(dir, `${name}.part-${process.pid}-${randomBytes(4).toString('hex')}`);
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, path.join(dir, name));
+  };
+  if (text !== null) put(`${key}.out`, text);
+  put(`${key}.json`, JSON.stringify(entry));
+}
+
+/**
+ * When `message` (a tree writer's failure) says that an entry's text did not match its sha256,
+ * remove that entry and return true.
+ */
+export function dropDamagedEntry(root: string, message: string): boolean {
+  const at = message.indexOf(DAMAGED);
+  if (at < 0) return false;
+  const m = /([0-9a-f]{64})\.out$/.exec(message.slice(at + DAMAGED.length).trim());
+  if (!m) return false;
+  for (const ext of ['json', 'out']) fs.rmSync(path.join(cacheDir(root), `${m[1]}.${ext}`), { force: true });
+  return true;
+}
+
+/**
+ * Remember the keys this apply used, and remove the entries no recent apply used (and parts left by
+ * a process that died while writing one).
+ */
+export function pruneCache(root: string, used: readonly string[]): void {
+  const dir = cacheDir(root);
+  const recentFile = path.join(dir, 'recent.json');
+  let recent: string[][] = [];
+  try {
+    const parsed = JSON.parse(fs.readFileSync(recentFile, 'utf8')) as unknown;
+    if (Array.isArray(parsed)) recent = parsed.filter((r): r is string[] => Array.isArray(r));
+  } catch {
+    recent = [];
+  }
+  recent = [[...used].sort(), ...recent].slice(0, KEEP_RUNS);
+  const keep = new Set(recent.flat());
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^([0-9a-f]{64})\.(json|out)$/.exec(name);
+    const stale = m ? !keep.has(m[1] as string) : /\.part-\d+-[0-9a-f]+$/.test(name) && !alive(Number(/\.part-(\d+)-/.exec(name)?.[1]));
+    if (stale) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  storeRecent(recentFile, recent);
+}
+
+function storeRecent(file: string, recent: string[][]): void {
+  const tmp = `${file}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, JSON.stringify(recent));
+  fs.renameSync(tmp, file);
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
