@@ -368,8 +368,6 @@ async function benchApply(ctx, { ws, meta }) {
   timeRow('apply --no-annotate --no-cache', 'git apply (one call)', r['pvpatch apply --no-annotate'], r['git apply'], 1.5);
   timeRow('startup: --version (fixed cost)', 'node -e 0', r['pvpatch --version'], r['node -e 0'], null);
   ctx.mem.apply = [a, 'git apply', r['git apply']];
-  // Scaling compares the whole computation: apply --no-cache.
-  ctx.apply1 = r['pvpatch apply --no-cache'];
 
   // Same result? (pvpatch without annotations vs git apply; quilt and patch agree with git.)
   if (!r['pvpatch apply --no-annotate'].failed && !r['git apply'].failed) {
@@ -556,7 +554,6 @@ async function benchRebase(ctx, { ws, meta }) {
   const r = Object.fromEntries((await measure(subjects, ctx.reps)).map((x) => [x.name, x]));
   timeRow('rebase --onto 1.1', 'git rebase -X theirs (patches as commits)', r['pvpatch rebase'], r['git rebase'], 1, '< 1x (faster)');
   ctx.mem.rebase = [r['pvpatch rebase'], 'git rebase', r['git rebase']];
-  ctx.rebase1 = r['pvpatch rebase'];
   // What the rebase found (one more run, with --json).
   const dir = path.join(tmp, 'pv-json');
   await rebaseCopy(ws, dir);
@@ -631,27 +628,30 @@ async function benchScaling(ctx) {
   const base = ctx.scale;
   const results = { apply: {}, rebase: {} };
   const hasRebase = pvAvailable('rebase');
+  // Every size measured in one interleaved loop (1x included, after a warm-up that records the
+  // drops' verified stats): the disk of a shared machine changes speed from minute to minute, and
+  // sizes measured minutes apart would compare the disk, not pvpatch.
+  const subjects = [];
+  const tmps = [];
   for (const f of ctx.factors) {
     const w = f === 1 ? ctx.base : await workspace(ctx.seed, base * f);
     const tmp = path.join(WORK, 'tmp', `scale-${f}`);
     await rmrf(tmp);
     await fsp.mkdir(tmp, { recursive: true });
+    tmps.push(tmp);
     const out = path.join(tmp, 'out');
-    const subjects = [{ name: `apply @${f}x`, cmd: process.execPath, args: [CLI, '-C', w.ws, 'apply', '--no-cache', '--out', out], prep: () => rmrf(out) }];
-    if (hasRebase) subjects.push(rebaseSubject(w.ws, path.join(tmp, 'rebase'), `rebase @${f}x`));
-    // 1x reuses the main measurements when they ran.
-    if (f === 1 && ctx.apply1 && (!hasRebase || ctx.rebase1)) {
-      results.apply[f] = ctx.apply1;
-      results.rebase[f] = ctx.rebase1;
-      continue;
-    }
-    const reps = Math.min(ctx.reps, 3);
-    log(`scaling @${f}x: ${w.meta.files} files, ${w.meta.patches} patches, ${w.meta.hunks} hunks (${reps} reps)`);
-    const r = await measure(subjects, reps, 0);
-    results.apply[f] = r[0];
-    results.rebase[f] = r[1] ?? null;
-    await rmrf(tmp);
+    subjects.push({ name: `apply @${f}x`, factor: f, cmd: process.execPath, args: [CLI, '-C', w.ws, 'apply', '--no-cache', '--out', out], prep: () => rmrf(out) });
+    if (hasRebase) subjects.push({ ...rebaseSubject(w.ws, path.join(tmp, 'rebase'), `rebase @${f}x`), factor: f });
+    log(`scaling @${f}x: ${w.meta.files} files, ${w.meta.patches} patches, ${w.meta.hunks} hunks`);
   }
+  const reps = Math.min(ctx.reps, 3);
+  log(`scaling: ${ctx.factors.join('x, ')}x interleaved (${reps} reps, 1 warm-up)`);
+  const measured = await measure(subjects, reps, 1);
+  measured.forEach((m, i) => {
+    const sub = subjects[i];
+    results[sub.name.startsWith('apply') ? 'apply' : 'rebase'][sub.factor] = m;
+  });
+  for (const tmp of tmps) await rmrf(tmp);
   for (const cmd of ['apply', 'rebase']) {
     const one = results[cmd][1];
     for (const f of ctx.factors.slice(1)) {
@@ -748,7 +748,7 @@ async function main() {
     '',
     `Load average (1 min) at the start ${loadBefore[0].toFixed(1)}, at the end ${loadAfter[0].toFixed(1)}${Math.max(loadBefore[0], loadAfter[0]) > os.availableParallelism() ? ' — above the core count: other work shared the machine, so absolute times (and the build speedup) are pessimistic' : ''}.`,
     '',
-    `Each time is the median of ${opts.reps} runs, pvpatch and its peer interleaved, after one untimed warm-up (none for quilt and git rebase, whose inputs are freshly copied); ratio = pvpatch / peer (below 1 = pvpatch faster). Scaling rows: ${Math.min(opts.reps, 3)} runs, no warm-up. Peak RSS is the largest "Maximum resident set size" of /usr/bin/time -v over the runs. Whole run: ${elapsed.toFixed(0)} s${opts.quick ? ' (--quick)' : ''}.`,
+    `Each time is the median of ${opts.reps} runs, pvpatch and its peer interleaved, after one untimed warm-up (none for quilt and git rebase, whose inputs are freshly copied); ratio = pvpatch / peer (below 1 = pvpatch faster). Scaling rows: ${Math.min(opts.reps, 3)} runs of every size interleaved in one loop (1x measured there again, with apply --no-cache), after one warm-up. Peak RSS is the largest "Maximum resident set size" of /usr/bin/time -v over the runs. Whole run: ${elapsed.toFixed(0)} s${opts.quick ? ' (--quick)' : ''}.`,
   ].join('\n');
   const table = renderTable(rows);
   process.stdout.write(`\n${table}\n\n`);
