@@ -12,6 +12,7 @@ import type { FileStep, PlacedOutcome } from '../core/apply-series.js';
 import type { ManifestRegion } from '../core/manifest.js';
 import { sha256 } from './hash.js';
 import { DAMAGED } from './tree-writer-core.js';
+import { pidAlive } from './fs.js';
 
 /** Bumped whenever what apply produces for the same inputs changes. */
 export const APPLY_CACHE_FORMAT = 1;
@@ -81,13 +82,15 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly FileStep[]): Pl
 export function storeEntry(root: string, key: string, entry: CacheEntry, text: string | null): void {
   const dir = cacheDir(root);
   fs.mkdirSync(dir, { recursive: true });
-  const put = (name: string, data: string): void => {
-    const tmp = path.join(dir, `${name}.part-${process.pid}-${randomBytes(4).toString('hex')}`);
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, path.join(dir, name));
-  };
-  if (text !== null) put(`${key}.out`, text);
-  put(`${key}.json`, JSON.stringify(entry));
+  if (text !== null) replaceFile(path.join(dir, `${key}.out`), text);
+  replaceFile(path.join(dir, `${key}.json`), JSON.stringify(entry));
+}
+
+/** Write `file` through a temp name renamed over it (no fsync: a cache can be made again). */
+function replaceFile(file: string, data: string): void {
+  const tmp = `${file}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
 }
 
 /**
@@ -127,25 +130,8 @@ export function pruneCache(root: string, used: readonly string[]): void {
   }
   for (const name of names) {
     const m = /^([0-9a-f]{64})\.(json|out)$/.exec(name);
-    const stale = m ? !keep.has(m[1] as string) : /\.part-\d+-[0-9a-f]+$/.test(name) && !alive(Number(/\.part-(\d+)-/.exec(name)?.[1]));
+    const stale = m ? !keep.has(m[1] as string) : /\.part-\d+-[0-9a-f]+$/.test(name) && !pidAlive(Number(/\.part-(\d+)-/.exec(name)?.[1]));
     if (stale) fs.rmSync(path.join(dir, name), { force: true });
   }
-  storeRecent(recentFile, recent);
-}
-
-function storeRecent(file: string, recent: string[][]): void {
-  const tmp = `${file}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, JSON.stringify(recent));
-  fs.renameSync(tmp, file);
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  replaceFile(recentFile, JSON.stringify(recent));
 }

@@ -311,7 +311,8 @@ export async function removeTree(target: string): Promise<void> {
   await fsp.rm(target, { recursive: true, force: true });
 }
 
-function pidAlive(pid: number): boolean {
+/** Is `pid` another process that is still running? (Never this one.) */
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
