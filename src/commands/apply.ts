@@ -3,7 +3,7 @@ import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, stepsByFile, touchedPaths, type FileStep, type HunkOutcome, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, lookup, placeOutcomes, pruneCache, storeEntry, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, lookup, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../program.js';
@@ -200,7 +200,12 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
     }));
     let done: { hunks: HunkOutcome[]; manifest: Manifest; written: number };
     try {
-      const emit = (files: ReadonlyArray<readonly [string, TreeContent]>): void => {
+      // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
+      const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
+        if (!inTree) {
+          writer.add(files);
+          return;
+        }
         const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
         writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
       };
@@ -232,7 +237,7 @@ function applyTouched(
   inputs: ReadonlyMap<string, Uint8Array>,
   series: readonly SeriesPatch[],
   opts: ApplyRunOptions,
-  emit: (files: ReadonlyArray<readonly [string, TreeContent]>) => void,
+  emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
 ): { hunks: HunkOutcome[]; manifest: Manifest; written: number } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
@@ -277,7 +282,8 @@ function applyTouched(
   }
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   emit(batch);
-  for (const [key, entry, content] of stores) storeEntry(ws.root, key, entry, content);
+  // The cache entries are written after the tree, on the writer thread.
+  emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
   return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written };
 }
 

@@ -7,11 +7,10 @@
 // An entry's text is checked against its sha256 when it is copied into the tree.
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FileStep, PlacedOutcome } from '../core/apply-series.js';
 import type { ManifestRegion } from '../core/manifest.js';
 import { sha256 } from './hash.js';
-import { DAMAGED } from './tree-writer-core.js';
+import { DAMAGED, replaceFileSync, type TreeContent } from './tree-writer-core.js';
 import { pidAlive } from './fs.js';
 
 /** Bumped whenever what apply produces for the same inputs changes. */
@@ -76,21 +75,16 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly FileStep[]): Pl
 }
 
 /**
- * Write an entry: the text first, then the JSON that makes it visible, each to a temp name renamed
- * into place (a reader sees a whole entry or none).
+ * The files of an entry, for the tree writer to write after the tree (see Replace): the text first,
+ * then the JSON that makes it visible, each through a temp name (a reader sees a whole entry or none).
  */
-export function storeEntry(root: string, key: string, entry: CacheEntry, text: string | null): void {
+export function entryFiles(root: string, key: string, entry: CacheEntry, text: string | null): Array<[string, TreeContent]> {
   const dir = cacheDir(root);
   fs.mkdirSync(dir, { recursive: true });
-  if (text !== null) replaceFile(path.join(dir, `${key}.out`), text);
-  replaceFile(path.join(dir, `${key}.json`), JSON.stringify(entry));
-}
-
-/** Write `file` through a temp name renamed over it (no fsync: a cache can be made again). */
-function replaceFile(file: string, data: string): void {
-  const tmp = `${file}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  const files: Array<[string, TreeContent]> = [];
+  if (text !== null) files.push([path.join(dir, `${key}.out`), { replace: text }]);
+  files.push([path.join(dir, `${key}.json`), { replace: JSON.stringify(entry) }]);
+  return files;
 }
 
 /**
@@ -133,5 +127,5 @@ export function pruneCache(root: string, used: readonly string[]): void {
     const stale = m ? !keep.has(m[1] as string) : /\.part-\d+-[0-9a-f]+$/.test(name) && !pidAlive(Number(/\.part-(\d+)-/.exec(name)?.[1]));
     if (stale) fs.rmSync(path.join(dir, name), { force: true });
   }
-  replaceFile(recentFile, JSON.stringify(recent));
+  replaceFileSync(recentFile, JSON.stringify(recent));
 }

@@ -1,6 +1,6 @@
 // What the tree writer does on whichever thread runs it (no worker_threads import here).
-import { constants, copyFileSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { constants, copyFileSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { statKey } from './verified.js';
 
 export interface WriteFailure {
@@ -28,11 +28,27 @@ export interface CheckedCopy {
 /** How a failed CheckedCopy is reported: the message starts so, then names the source. */
 export const DAMAGED = 'damaged (sha256 is not the one recorded):';
 
-export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy;
+/** A file outside the tree (a cache entry) written through a temp name renamed over it: may replace one. */
+export interface Replace {
+  replace: string;
+}
+
+export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace;
+
+/** Write `file` through a temp name renamed over it (no fsync: for what can be made again). */
+export function replaceFileSync(file: string, data: string): void {
+  const tmp = `${file}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
 
 function writeOne(file: string, data: TreeContent): void {
   if (typeof data === 'string' || data instanceof Uint8Array) {
     writeFileSync(file, data, { flag: 'wx' });
+    return;
+  }
+  if ('replace' in data) {
+    replaceFileSync(file, data.replace);
     return;
   }
   if ('sha256' in data) {
