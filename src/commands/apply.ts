@@ -182,24 +182,30 @@ async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOption
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
   const drop = selectDrop(ws, opts.drop);
-  const texts = await readSeriesPatches(ws);
-  const series = parsePatches(seriesOf(ws, texts));
-  const touched = touchedPaths(series);
-  const plan = planCache(ws, drop, series, opts);
-  // The files no patch touches are copied, unread, when their stats say they were verified before;
-  // so are the touched files whose result is in the cache (only their drop file is checked).
-  const { bytes, trusted, remember } = await readDrop(ws, drop, (rel) => touched.has(rel) && !plan?.hits.has(rel));
-  const shown = await checkTreeTarget(target, ws.root);
+  // The writer thread starts now: its start-up overlaps with reading and parsing the series.
+  const writer = startTreeWriter([]);
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
-  await replaceDirAtomic(target, async (tmp) => {
-    const untouched = [...bytes.keys(), ...trusted.keys()].filter((rel) => !touched.has(rel));
-    const paths = placeInTree(tmp, untouched, shown);
-    const writer = startTreeWriter(untouched.map((rel) => {
-      const t = trusted.get(rel);
-      return [paths.get(rel) as string, t ? { from: t.abs, stat: t.stat } : (bytes.get(rel) as Buffer)] as const;
-    }));
-    let done: { hunks: HunkOutcome[]; manifest: Manifest; written: number };
-    try {
+  let plan: CachePlan | undefined;
+  let remember: () => Promise<void> = async () => undefined;
+  try {
+    const texts = await readSeriesPatches(ws);
+    const series = parsePatches(seriesOf(ws, texts));
+    const touched = touchedPaths(series);
+    plan = planCache(ws, drop, series, opts);
+    const cached = plan?.hits;
+    // The files no patch touches are copied, unread, when their stats say they were verified before;
+    // so are the touched files whose result is in the cache (only their drop file is checked).
+    const read = await readDrop(ws, drop, (rel) => touched.has(rel) && !cached?.has(rel));
+    const { bytes, trusted } = read;
+    remember = read.remember;
+    const shown = await checkTreeTarget(target, ws.root);
+    await replaceDirAtomic(target, async (tmp) => {
+      const untouched = [...bytes.keys(), ...trusted.keys()].filter((rel) => !touched.has(rel));
+      const paths = placeInTree(tmp, untouched, shown);
+      writer.add(untouched.map((rel) => {
+        const t = trusted.get(rel);
+        return [paths.get(rel) as string, t ? { from: t.abs, stat: t.stat } : (bytes.get(rel) as Buffer)] as const;
+      }));
       // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
       const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
         if (!inTree) {
@@ -211,17 +217,25 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
       };
       // Only what the series touches is applied; the rest is the drop as it is.
       const inputs = new Map([...bytes].filter(([rel]) => touched.has(rel)));
-      done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
-    } catch (err) {
-      await writer.finish().catch(() => undefined);
-      throw err;
-    }
-    await writer.finish();
-    writeManifest(tmp, done.manifest);
-    outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched.length + done.written };
-  }, { durable: false });
+      let done: ReturnType<typeof applyTouched>;
+      try {
+        done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
+      } catch (err) {
+        // The thread must be done writing before the temp tree is removed.
+        await writer.finish().catch(() => undefined);
+        throw err;
+      }
+      await writer.finish();
+      writeManifest(tmp, done.manifest);
+      outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched.length + done.written };
+    }, { durable: false });
+  } finally {
+    // On every way out (a failure included) the thread is told to end, and waited for.
+    await writer.finish().catch(() => undefined);
+  }
   await remember();
-  if (plan) pruneCache(ws.root, [...plan.hits.keys()].map((f) => (plan.hits.get(f) as CacheHit).key).concat([...plan.misses.values()]));
+  const used = plan;
+  if (used) pruneCache(ws.root, [...used.hits.values()].map((h) => h.key).concat([...used.misses.values()]));
   return outcome as Omit<ApplyOutcome, 'out'>;
 }
 

@@ -7,7 +7,8 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside, writeFileAtomic } from './fs.js';
+import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
+import { replaceFileSync } from './tree-writer-core.js';
 import { loadVerified, matches, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
@@ -187,7 +188,9 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
     if (!need || same) return;
     // Drops no longer in drops.json are forgotten.
     record.drops = Object.fromEntries([...Object.entries(record.drops).filter(([v]) => v !== drop.version && ws.drops.drops.some((d) => d.version === v)), [drop.version, fresh]]);
-    await writeFileAtomic(recordPath(ws.root), JSON.stringify(record) + '\n');
+    // A cache: renamed into place, not fsynced (a fsync here would wait for the whole tree just written).
+    fs.mkdirSync(path.dirname(recordPath(ws.root)), { recursive: true });
+    replaceFileSync(recordPath(ws.root), JSON.stringify(record) + '\n');
   };
   return { bytes, trusted, remember };
 }
