@@ -2,8 +2,8 @@ import path from 'node:path';
 import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError, IoError } from '../core/errors.js';
-import { applySeries, applySeriesByFile, describeFailure, parsePatches, stepsByFile, touchedPaths, type FileStep, type HunkOutcome, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, lookup, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, loadTouches, lookup, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../program.js';
@@ -131,17 +131,12 @@ interface CachePlan {
   known: Map<string, PlacedOutcome[]>;
   /** Keys of the files to apply. */
   misses: Map<string, string>;
-  /** Each touched file's diffs, in series order. */
-  steps: Map<string, FileStep[]>;
+  /** Each touched file's diffs (their places), in series order. */
+  steps: Map<string, Place[]>;
 }
 
-function planCache(ws: Workspace, drop: Drop, series: readonly SeriesPatch[], opts: ApplyRunOptions): CachePlan | undefined {
-  if (opts.cache === false) return undefined;
-  const steps = stepsByFile(series);
-  if (!steps) return undefined;
+function planCache(ws: Workspace, drop: Drop, names: readonly string[], patchShas: readonly string[], steps: Map<string, Place[]>, opts: ApplyRunOptions): CachePlan {
   const plan: CachePlan = { hits: new Map(), known: new Map(), misses: new Map(), steps };
-  const names = series.map((sp) => sp.entry.name);
-  const patchShas = series.map((sp) => sha256(sp.text));
   const configSha = sha256(JSON.stringify(ws.config));
   for (const [file, fileSteps] of steps) {
     const key = entryKey({ file, dropSha: drop.files[file] ?? null, steps: fileSteps, names, patchShas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, configSha, version: VERSION });
@@ -153,6 +148,42 @@ function planCache(ws: Workspace, drop: Drop, series: readonly SeriesPatch[], op
     } else plan.misses.set(file, key);
   }
   return plan;
+}
+
+/**
+ * The series parsed as far as apply needs it, the files it touches, and (unless --no-cache) the
+ * cache plan. With the cache, a patch whose text was parsed before is parsed again only when a file
+ * it touches is not in the cache: what it touches is known (src/io/apply-cache.ts).
+ */
+function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, string>, opts: ApplyRunOptions): { series: SeriesPatch[]; touched: Set<string>; plan?: CachePlan; remember: () => void } {
+  const base = seriesOf(ws, texts);
+  const parseOne = (sp: SeriesPatch): SeriesPatch => parsePatches([sp])[0] as SeriesPatch;
+  if (opts.cache === false) {
+    const series = parsePatches(base);
+    return { series, touched: touchedPaths(series), remember: () => undefined };
+  }
+  const shas = base.map((sp) => sha256(sp.text));
+  const known = loadTouches(ws.root);
+  let learnt = false;
+  let series = base.map((sp, i) => (known.has(shas[i] as string) ? sp : parseOne(sp)));
+  const touches = series.map((sp, i) => {
+    if (known.has(shas[i] as string)) return known.get(shas[i] as string) as PatchTouches;
+    learnt = true;
+    const t = patchTouches(sp.parsed);
+    known.set(shas[i] as string, t);
+    return t;
+  });
+  const steps = placesByFile(touches);
+  if (!steps) {
+    // A rename or a copy: the series is applied in order, every patch parsed.
+    series = series.map((sp) => (sp.parsed ? sp : parseOne(sp)));
+    return { series, touched: touchedPaths(series), remember: () => undefined };
+  }
+  const plan = planCache(ws, drop, series.map((sp) => sp.entry.name), shas, steps, opts);
+  const needed = new Set([...plan.misses.keys()].flatMap((f) => (steps.get(f) ?? []).map((s) => s.patch)));
+  series = series.map((sp, i) => (needed.has(i) && !sp.parsed ? parseOne(sp) : sp));
+  // What the new patch texts touch is saved once apply succeeded.
+  return { series, touched: new Set(steps.keys()), plan, remember: () => (learnt ? saveTouches(ws.root, known, shas) : undefined) };
 }
 
 interface ApplyRunOptions {
@@ -187,11 +218,13 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
   let plan: CachePlan | undefined;
   let remember: () => Promise<void> = async () => undefined;
+  let rememberTouches: () => void = () => undefined;
   try {
     const texts = await readSeriesPatches(ws);
-    const series = parsePatches(seriesOf(ws, texts));
-    const touched = touchedPaths(series);
-    plan = planCache(ws, drop, series, opts);
+    const prepared = prepareSeries(ws, drop, texts, opts);
+    const { series, touched } = prepared;
+    rememberTouches = prepared.remember;
+    plan = prepared.plan;
     const cached = plan?.hits;
     // The files no patch touches are copied, unread, when their stats say they were verified before;
     // so are the touched files whose result is in the cache (only their drop file is checked).
@@ -234,6 +267,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
     await writer.finish().catch(() => undefined);
   }
   await remember();
+  rememberTouches();
   const used = plan;
   if (used) pruneCache(ws.root, [...used.hits.values()].map((h) => h.key).concat([...used.misses.values()]));
   return outcome as Omit<ApplyOutcome, 'out'>;
@@ -302,7 +336,7 @@ function applyTouched(
 }
 
 /** The cache entry of a file just applied: its outcomes by the file's own steps (not series places). */
-function cacheEntry(file: string, content: string | null, regions: ManifestRegion[], outcomes: readonly PlacedOutcome[], steps: readonly FileStep[]): CacheEntry {
+function cacheEntry(file: string, content: string | null, regions: ManifestRegion[], outcomes: readonly PlacedOutcome[], steps: readonly Place[]): CacheEntry {
   return {
     format: APPLY_CACHE_FORMAT,
     file,

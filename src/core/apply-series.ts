@@ -221,21 +221,45 @@ export interface PlacedOutcome {
 }
 
 /**
+ * What a patch's file diffs touch, in order: the path each one is about (its new path, or its old
+ * one for a deletion), and whether it renames or copies a file. Enough to plan a series without
+ * the diffs themselves (src/io/apply-cache.ts keeps it per patch text).
+ */
+export type PatchTouches = Array<{ file: string; moves: boolean }>;
+
+export function patchTouches(parsed: PatchFile | undefined): PatchTouches {
+  return (parsed?.files ?? []).map((fp) => ({
+    file: targetPath(fp),
+    moves: fp.oldPath !== null && fp.newPath !== null && (fp.oldPath !== fp.newPath || fp.gitHeader.some((l) => l.startsWith('copy from '))),
+  }));
+}
+
+/** The places (patch index, file diff in it) per file, in series order; undefined when a patch renames or copies a file. */
+export function placesByFile(touches: readonly PatchTouches[]): Map<string, { patch: number; nth: number }[]> | undefined {
+  const byFile = new Map<string, { patch: number; nth: number }[]>();
+  for (let p = 0; p < touches.length; p++) {
+    const list = touches[p] as PatchTouches;
+    for (let nth = 0; nth < list.length; nth++) {
+      const t = list[nth] as PatchTouches[number];
+      if (t.moves) return undefined;
+      let places = byFile.get(t.file);
+      if (!places) byFile.set(t.file, (places = []));
+      places.push({ patch: p, nth });
+    }
+  }
+  return byFile;
+}
+
+/**
  * The file diffs of a parsed series per file, in series order; undefined when a patch renames or
  * copies a file (then the files cannot be applied one by one).
  */
 export function stepsByFile(patches: readonly SeriesPatch[]): Map<string, FileStep[]> | undefined {
+  const places = placesByFile(patches.map((sp) => patchTouches(sp.parsed)));
+  if (!places) return undefined;
   const byFile = new Map<string, FileStep[]>();
-  for (let p = 0; p < patches.length; p++) {
-    const files = (patches[p] as SeriesPatch).parsed?.files ?? [];
-    for (let nth = 0; nth < files.length; nth++) {
-      const fp = files[nth] as FilePatch;
-      if (fp.oldPath !== null && fp.newPath !== null && (fp.oldPath !== fp.newPath || fp.gitHeader.some((l) => l.startsWith('copy from ')))) return undefined;
-      const file = targetPath(fp);
-      let steps = byFile.get(file);
-      if (!steps) byFile.set(file, (steps = []));
-      steps.push({ patch: p, nth, fp });
-    }
+  for (const [file, list] of places) {
+    byFile.set(file, list.map(({ patch, nth }) => ({ patch, nth, fp: (patches[patch] as SeriesPatch).parsed?.files[nth] as FilePatch })));
   }
   return byFile;
 }

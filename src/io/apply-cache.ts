@@ -7,7 +7,7 @@
 // An entry's text is checked against its sha256 when it is copied into the tree.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileStep, PlacedOutcome } from '../core/apply-series.js';
+import type { PatchTouches, PlacedOutcome } from '../core/apply-series.js';
 import type { ManifestRegion } from '../core/manifest.js';
 import { sha256 } from './hash.js';
 import { DAMAGED, replaceFileSync, type TreeContent } from './tree-writer-core.js';
@@ -38,12 +38,57 @@ export interface CacheHit {
   text: string;
 }
 
+/** A file diff's place in a series: the patch's index, the diff's index in that patch. */
+export interface Place {
+  patch: number;
+  nth: number;
+}
+
+/** How many patch texts' touches are kept beyond the current series'. */
+const KEEP_TOUCHES = 4000;
+
+function touchFile(root: string): string {
+  return path.join(cacheDir(root), 'touches.json');
+}
+
+/**
+ * What each patch text (by sha256) touches, as its parse found: a patch whose text was parsed before
+ * need not be parsed again when all the files it touches are taken from the cache.
+ */
+export function loadTouches(root: string): Map<string, PatchTouches> {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(touchFile(root), 'utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && (parsed as { format?: unknown }).format === APPLY_CACHE_FORMAT) {
+      return new Map(Object.entries((parsed as { touches: Record<string, PatchTouches> }).touches ?? {}));
+    }
+  } catch {
+    // Missing or unreadable: every patch is parsed.
+  }
+  return new Map();
+}
+
+/** Save the touches, the current series' first (`current`: its patches' sha256), older ones while there is room. */
+export function saveTouches(root: string, touches: ReadonlyMap<string, PatchTouches>, current: readonly string[]): void {
+  const keep: Record<string, PatchTouches> = {};
+  let older = 0;
+  for (const sha of current) {
+    const t = touches.get(sha);
+    if (t) keep[sha] = t;
+  }
+  for (const [sha, t] of touches) {
+    if (keep[sha] || older++ >= KEEP_TOUCHES) continue;
+    keep[sha] = t;
+  }
+  fs.mkdirSync(cacheDir(root), { recursive: true });
+  replaceFileSync(touchFile(root), JSON.stringify({ format: APPLY_CACHE_FORMAT, touches: keep }));
+}
+
 export function cacheDir(root: string): string {
   return path.join(root, '.pvpatch', 'cache', 'apply');
 }
 
 /** The key of a file's result (see the file comment). */
-export function entryKey(inputs: { file: string; dropSha: string | null; steps: readonly FileStep[]; names: readonly string[]; patchShas: readonly string[]; fuzz: number; annotate: boolean; configSha: string; version: string }): string {
+export function entryKey(inputs: { file: string; dropSha: string | null; steps: readonly Place[]; names: readonly string[]; patchShas: readonly string[]; fuzz: number; annotate: boolean; configSha: string; version: string }): string {
   const steps = inputs.steps.map((s) => [inputs.names[s.patch], inputs.patchShas[s.patch], s.nth]);
   return sha256(JSON.stringify([APPLY_CACHE_FORMAT, inputs.version, inputs.file, inputs.dropSha, inputs.fuzz, inputs.annotate, inputs.configSha, steps]));
 }
@@ -64,7 +109,7 @@ export function lookup(root: string, key: string): CacheHit | undefined {
 }
 
 /** The outcomes of a hit placed in the current series (the file's steps give the places). */
-export function placeOutcomes(entry: CacheEntry, steps: readonly FileStep[]): PlacedOutcome[] | undefined {
+export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): PlacedOutcome[] | undefined {
   const out: PlacedOutcome[] = [];
   for (const { step, outcome } of entry.outcomes) {
     const s = steps[step];

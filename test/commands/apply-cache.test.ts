@@ -9,7 +9,7 @@ import { copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
 const cacheDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply');
 
 async function entries(root: string): Promise<string[]> {
-  return (await fsp.readdir(cacheDir(root)).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && n !== 'recent.json').sort();
+  return (await fsp.readdir(cacheDir(root)).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).sort();
 }
 
 /** apply (cache used) and apply --no-cache into two trees: both the same, hunks and all; the cached run's JSON. */
@@ -80,6 +80,18 @@ describe('apply: the cache of per-file results', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await readTree(path.join(root, 'second'))).toEqual(await readTree(path.join(root, 'first')));
     expect(await fsp.readFile(victim, 'utf8')).not.toMatch(/not what apply wrote/);
+  }, 30_000);
+
+  it('applies again a file whose entry is gone, parsing only the patches that touch it', async () => {
+    const root = await copySampleWorkspace();
+    expect(pvpatch(['apply', '--out', 'first'], { cwd: root }).code).toBe(0);
+    const touches = JSON.parse(await fsp.readFile(path.join(cacheDir(root), 'touches.json'), 'utf8')) as { touches: Record<string, unknown[]> };
+    // Every patch of the series (by its text's sha256) is known, header-only ones with no files.
+    expect(Object.keys(touches.touches).length).toBe((await fsp.readFile(path.join(root, 'patches', 'series'), 'utf8')).split('\n').filter(Boolean).length);
+    const all = await entries(root);
+    await fsp.rm(path.join(cacheDir(root), all[0] as string));
+    await bothWays(root, 'gone');
+    expect(await entries(root)).toEqual(all);
   }, 30_000);
 
   it('keeps only the entries of recent applies', async () => {
