@@ -213,6 +213,7 @@ async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOption
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
   const drop = selectDrop(ws, opts.drop);
+  const shown = await checkTreeTarget(target, ws.root);
   // The writer thread starts now: its start-up overlaps with reading and parsing the series.
   const writer = startTreeWriter([]);
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
@@ -220,50 +221,53 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   let remember: () => Promise<void> = async () => undefined;
   let rememberTouches: () => void = () => undefined;
   try {
-    const texts = await readSeriesPatches(ws);
-    const prepared = prepareSeries(ws, drop, texts, opts);
-    const { series, touched } = prepared;
-    rememberTouches = prepared.remember;
-    plan = prepared.plan;
-    const cached = plan?.hits;
-    // The files no patch touches are copied, unread, when their stats say they were verified before;
-    // so are the touched files whose result is in the cache (only their drop file is checked).
-    const read = await readDrop(ws, drop, (rel) => touched.has(rel) && !cached?.has(rel));
-    const { bytes, trusted } = read;
-    remember = read.remember;
-    const shown = await checkTreeTarget(target, ws.root);
     await replaceDirAtomic(target, async (tmp) => {
-      const untouched = [...bytes.keys(), ...trusted.keys()].filter((rel) => !touched.has(rel));
-      const paths = placeInTree(tmp, untouched, shown);
-      writer.add(untouched.map((rel) => {
-        const t = trusted.get(rel);
-        return [paths.get(rel) as string, t ? { from: t.abs, stat: t.stat } : (bytes.get(rel) as Buffer)] as const;
-      }));
-      // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
-      const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
-        if (!inTree) {
-          writer.add(files);
-          return;
-        }
-        const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
-        writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
-      };
-      // Only what the series touches is applied; the rest is the drop as it is.
-      const inputs = new Map([...bytes].filter(([rel]) => touched.has(rel)));
-      let done: ReturnType<typeof applyTouched>;
       try {
-        done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
+        const texts = await readSeriesPatches(ws);
+        const prepared = prepareSeries(ws, drop, texts, opts);
+        const { series, touched } = prepared;
+        rememberTouches = prepared.remember;
+        plan = prepared.plan;
+        const cached = plan?.hits;
+        // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
+        const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
+          if (!inTree) {
+            writer.add(files);
+            return;
+          }
+          const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
+          writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
+        };
+        // The files no patch touches go to the writer as soon as they are verified: copied unread
+        // when their stats say they were verified before. So are the touched files whose result is
+        // in the cache (only their drop file is checked).
+        let pending: [string, TreeContent][] = [];
+        let untouched = 0;
+        const read = await readDrop(ws, drop, (rel) => touched.has(rel) && !cached?.has(rel), (rel, content) => {
+          if (touched.has(rel)) return;
+          untouched++;
+          pending.push([rel, Buffer.isBuffer(content) ? content : { from: content.abs, stat: content.stat }]);
+          if (pending.length >= 256) {
+            emit(pending);
+            pending = [];
+          }
+        });
+        emit(pending);
+        remember = read.remember;
+        // Only what the series touches is applied; the rest is the drop as it is.
+        const inputs = new Map([...read.bytes].filter(([rel]) => touched.has(rel)));
+        const done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
+        await writer.finish();
+        writeManifest(tmp, done.manifest);
+        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched + done.written };
       } catch (err) {
         // The thread must be done writing before the temp tree is removed.
         await writer.finish().catch(() => undefined);
         throw err;
       }
-      await writer.finish();
-      writeManifest(tmp, done.manifest);
-      outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched.length + done.written };
     }, { durable: false });
   } finally {
-    // On every way out (a failure included) the thread is told to end, and waited for.
+    // On every way out (a failure before the tree, too) the thread is told to end, and waited for.
     await writer.finish().catch(() => undefined);
   }
   await remember();

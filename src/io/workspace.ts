@@ -133,9 +133,9 @@ export interface DropRead {
  * refused when it holds a NUL byte or is not UTF-8. A file `need` says no to is not read when its
  * lstat is the one recorded under .pvpatch/cache when it was last verified (it goes to `trusted`);
  * with `need`, `remember` brings the record up to date for the files read here (without, the record
- * is not used).
+ * is not used). `onVerified` hears of each file as soon as it is trusted or read and checked.
  */
-export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) => boolean): Promise<DropRead> {
+export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) => boolean, onVerified?: (rel: string, content: Buffer | { abs: string; stat: string[] }) => void): Promise<DropRead> {
   const dir = dropDir(ws, drop.version);
   const bytes = new Map<string, Buffer>();
   const trusted = new Map<string, { abs: string; stat: string[] }>();
@@ -168,7 +168,9 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
       const st = fs.lstatSync(full, { bigint: true });
       // A copy takes its source's mode: only a file with the mode a written one gets is copied.
       if (st.isFile() && (st.mode & 0o777n) === written && matches(known[rel], sha, st)) {
-        trusted.set(rel, { abs: full, stat: statKey(st) });
+        const t = { abs: full, stat: statKey(st) };
+        trusted.set(rel, t);
+        onVerified?.(rel, t);
         fresh[rel] = known[rel] as StatRecord;
         continue;
       }
@@ -180,6 +182,7 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
     // Text only, also when drops.json was edited to match tampered bytes: native checks, no decoding.
     if (data.indexOf(0) >= 0 || !isUtf8(data)) dropText(drop, rel, data);
     bytes.set(rel, data);
+    onVerified?.(rel, data);
     const rec = recordOf(sha, stat, now);
     if (rec) fresh[rel] = rec;
   }
