@@ -88,9 +88,10 @@ export function assertTextSize(size: number, display: string, what = 'the file')
   }
 }
 
-async function mkdirRecorded(dir: string): Promise<void> {
+/** mkdir -p under the journal; the first directory it created, if any. */
+async function mkdirRecorded(dir: string): Promise<string | undefined> {
   await recordMkdir(dir);
-  await fsp.mkdir(dir, { recursive: true });
+  return fsp.mkdir(dir, { recursive: true });
 }
 
 /** Create `file` (never over an existing one), write `data` and fsync it before closing. */
@@ -253,7 +254,7 @@ export function readBoundedStatSync(file: string, display: string, what = 'the f
  */
 export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>, options: { durable?: boolean } = {}): Promise<void> {
   const parent = path.dirname(target);
-  await mkdirRecorded(parent);
+  const made = await mkdirRecorded(parent);
   const tmp = siblingName(target, 'new');
   await fsp.mkdir(tmp);
   try {
@@ -261,6 +262,8 @@ export async function replaceDirAtomic(target: string, fill: (tmpDir: string) =>
     if (options.durable !== false) await syncTree(tmp);
   } catch (err) {
     await fsp.rm(tmp, { recursive: true, force: true });
+    // A failed fill leaves nothing behind: not the directories made for the target either.
+    if (made !== undefined) await fsp.rm(made, { recursive: true, force: true });
     throw err;
   }
   const old = siblingName(target, 'old');

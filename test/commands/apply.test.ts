@@ -146,6 +146,9 @@ describe('pvpatch apply', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^pvpatch: patches/${first.name}: hunk #1 \\(@@ -\\d+,\\d+ \\+\\d+,\\d+ @@.*\\) of ${first.name} does not apply to ${file}: .*closest match at line \\d+ \\(\\d+ of \\d+ lines match\\)`));
     expect(await readTree(path.join(c.ws, 'out'))).toEqual(before);
+    const nested = pvpatch(['apply', '--out', 'new/tree'], { cwd: c.ws });
+    expect(nested.code).toBe(1);
+    expect(await fsp.stat(path.join(c.ws, 'new')).catch(() => null)).toBeNull();
   });
 
   it('reports a missing patch file with the series line (exit 2)', async () => {
@@ -173,6 +176,10 @@ describe('pvpatch apply', () => {
     const r = pvpatch(['apply'], { cwd: c.ws });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^pvpatch: patches/${first.name}:\\d+: `));
+    // Into a directory that does not exist yet: not even that directory is left behind.
+    const nested = pvpatch(['apply', '--out', 'new/tree'], { cwd: c.ws });
+    expect(nested.code).toBe(2);
+    expect(await fsp.stat(path.join(c.ws, 'new')).catch(() => null)).toBeNull();
   });
 
   it('keeps CRLF files CRLF', async () => {
