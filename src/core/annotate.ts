@@ -45,22 +45,24 @@ function splitEnding(line: string): [string, string] {
  */
 export function annotateLines(lines: readonly string[], origins: readonly (string | null)[]): string[] {
   return lines.map((line, i) => {
-    const origin = origins[i];
-    if (!origin) return line;
     const [body, ending] = splitEnding(line);
-    if (!isConditionalDirective(body) || body.endsWith('\\')) return line;
-    const bare = withoutAnnotation(body);
-    return `${bare} /* pvpatch: ${patchLabel(origin)} */${ending}`;
+    const annotated = annotatedBody(body, origins[i]);
+    return annotated === undefined ? line : annotated + ending;
   });
+}
+
+/** A line (without its ending) with the annotation of `origin`, or undefined when it gets none. */
+function annotatedBody(body: string, origin: string | null | undefined): string | undefined {
+  if (!origin || !isConditionalDirective(body) || body.endsWith('\\')) return undefined;
+  return `${withoutAnnotation(body)} /* pvpatch: ${patchLabel(origin)} */`;
 }
 
 /** annotateLines on lines split from their endings (as a series is applied), replacing the annotated ones. */
 export function annotateSideLines(lines: SideLine[], origins: readonly (string | null)[]): void {
   for (let i = 0; i < lines.length; i++) {
-    const origin = origins[i];
     const line = lines[i] as SideLine;
-    if (!origin || !isConditionalDirective(line.content) || line.content.endsWith('\\')) continue;
-    lines[i] = { content: `${withoutAnnotation(line.content)} /* pvpatch: ${patchLabel(origin)} */`, ending: line.ending };
+    const annotated = annotatedBody(line.content, origins[i]);
+    if (annotated !== undefined) lines[i] = { content: annotated, ending: line.ending };
   }
 }
 

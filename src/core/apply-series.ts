@@ -2,7 +2,7 @@ import { CheckFailed } from './errors.js';
 import { appendAll } from './merge/lines.js';
 import type { SeriesEntry } from './series.js';
 import { hasForeignDiff, parsePatch } from './patch/parse.js';
-import { applyFileLines, joinLines, splitLines } from './patch/apply.js';
+import { applyFileLines, joinLines, splitLines, type LinesApplied } from './patch/apply.js';
 import type { FilePatch, Hunk, PatchFile, SideLine } from './patch/model.js';
 
 export interface SeriesPatch {
@@ -95,6 +95,39 @@ export function describeFailure(f: ApplyFailure): string {
   return s;
 }
 
+/** A drop file's lines (text as is; bytes through `opts.text`, else strict UTF-8). */
+function linesOfRaw(file: string, v: string | Uint8Array, opts: ApplySeriesOptions): SideLine[] {
+  return splitLines(typeof v === 'string' ? v : opts.text ? opts.text(file, v) : strictUtf8.decode(v));
+}
+
+type StepFailure = Omit<ApplyFailure, 'patch' | 'file'>;
+
+/**
+ * One file diff of patch `name` applied to `source` (the lines of its old path; undefined when
+ * that is not in the tree, null for a creation); `exists`: whether `file` is in the tree. The
+ * failure, or the result with its hunk outcomes.
+ */
+function applyStep(name: string, fp: FilePatch, file: string, source: SideLine[] | null | undefined, exists: boolean, maxFuzz: number): { failure: StepFailure } | { r: LinesApplied; outcomes: HunkOutcome[] } {
+  const header = fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '';
+  if (source === undefined) return { failure: { hunk: 1, header, reason: `${fp.oldPath} is not in the tree` } };
+  if (fp.oldPath === null && exists) return { failure: { hunk: 1, header, reason: `the patch creates ${file}, which already exists` } };
+  const r = applyFileLines(source, fp, { maxFuzz });
+  if (!r.ok) {
+    const h = fp.hunks[r.failedHunk];
+    return { failure: { hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined } };
+  }
+  const outcomes = r.hunks.map((rep): HunkOutcome => {
+    const h = fp.hunks[rep.index];
+    return { patch: name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line };
+  });
+  return { r, outcomes };
+}
+
+/** The origins after a step: lines the hunks added come from patch `name`; copied lines keep theirs. */
+function originsAfter(r: LinesApplied, prev: readonly (string | null)[] | undefined, name: string): (string | null)[] {
+  return r.sources.map((i) => (i < 0 ? name : (prev?.[i] ?? null)));
+}
+
 /**
  * Apply the series, in order, to the drop's files (path → text). Every hunk is placed exact,
  * then by offset, then with fuzz (up to `maxFuzz` context lines dropped, as GNU patch); the first
@@ -115,8 +148,7 @@ export function applySeries<T extends string | Uint8Array = string>(
     if (cached) return cached;
     const v = files.get(name);
     if (v === undefined) return undefined;
-    const text = typeof v === 'string' ? v : opts.text ? opts.text(name, v as Uint8Array) : strictUtf8.decode(v as Uint8Array);
-    const lines = splitLines(text);
+    const lines = linesOfRaw(name, v, opts);
     touched.set(name, lines);
     return lines;
   };
@@ -137,34 +169,14 @@ export function applySeries<T extends string | Uint8Array = string>(
     const parsed = given ?? parsePatch(text, `patches/${entry.name}`);
     for (const fp of parsed.files) {
       const file = targetPath(fp);
-      const source = fp.oldPath === null ? null : linesOf(fp.oldPath);
-      if (source === undefined) {
-        const first = fp.hunks[0];
-        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: first ? hunkHeader(first) : '', reason: `${fp.oldPath} is not in the tree` }, hunks, applied, files: settle() };
-      }
-      if (fp.oldPath === null && files.has(file)) {
-        return { ok: false, failure: { patch: entry.name, file, hunk: 1, header: fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '', reason: `the patch creates ${file}, which already exists` }, hunks, applied, files: settle() };
-      }
-      const r = applyFileLines(source, fp, { maxFuzz: opts.maxFuzz ?? 2 });
-      if (!r.ok) {
-        const h = fp.hunks[r.failedHunk];
-        return {
-          ok: false,
-          failure: { patch: entry.name, file, hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined },
-          hunks,
-          applied,
-          files: settle(),
-        };
-      }
-      for (const rep of r.hunks) {
-        const h = fp.hunks[rep.index];
-        hunks.push({ patch: entry.name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line });
-      }
+      const step = applyStep(entry.name, fp, file, fp.oldPath === null ? null : linesOf(fp.oldPath), files.has(file), opts.maxFuzz ?? 2);
+      if ('failure' in step) return { ok: false, failure: { patch: entry.name, file, ...step.failure }, hunks, applied, files: settle() };
+      const { r } = step;
+      appendAll(hunks, step.outcomes);
       if (track) {
-        // Lines the hunks added come from this patch; copied lines keep the origin they had.
         const prev = origins.get(fp.oldPath ?? file);
         origins.delete(fp.oldPath ?? file);
-        if (r.lines !== null) origins.set(file, r.sources.map((i) => (i < 0 ? entry.name : (prev?.[i] ?? null))));
+        if (r.lines !== null) origins.set(file, originsAfter(r, prev, entry.name));
       }
       if (fp.oldPath !== null && fp.oldPath !== file) {
         files.delete(fp.oldPath);
@@ -284,11 +296,10 @@ export function applySeriesByFile<T extends string | Uint8Array>(
 ): ByFileResult | undefined {
   const byFile = stepsByFile(patches);
   if (!byFile) return undefined;
-  type Step = FileStep;
   const tagged: PlacedOutcome[] = [];
   for (const outcomes of known?.values() ?? []) appendAll(tagged, outcomes);
   let failure: { patch: number; nth: number; failure: ApplyFailure } | undefined;
-  const fail = (s: Step, f: Omit<ApplyFailure, 'patch' | 'file'>, file: string): void => {
+  const fail = (s: FileStep, f: StepFailure, file: string): void => {
     if (!failure || s.patch < failure.patch || (s.patch === failure.patch && s.nth < failure.nth)) {
       failure = { patch: s.patch, nth: s.nth, failure: { patch: (patches[s.patch] as SeriesPatch).entry.name, file, ...f } };
     }
@@ -296,39 +307,23 @@ export function applySeriesByFile<T extends string | Uint8Array>(
   for (const [file, steps] of byFile) {
     if (known?.has(file)) continue;
     const raw = drop.get(file);
-    let lines: SideLine[] | null =
-      raw === undefined ? null : splitLines(typeof raw === 'string' ? raw : opts.text ? opts.text(file, raw as Uint8Array) : strictUtf8.decode(raw as Uint8Array));
+    let lines: SideLine[] | null = raw === undefined ? null : linesOfRaw(file, raw, opts);
     let origins: (string | null)[] = [];
     const outcomes: PlacedOutcome[] = [];
     let failed = false;
     for (const s of steps) {
       const { fp } = s;
       const name = (patches[s.patch] as SeriesPatch).entry.name;
-      const header = fp.hunks[0] ? hunkHeader(fp.hunks[0]) : '';
-      if (fp.oldPath !== null && lines === null) {
-        fail(s, { hunk: 1, header, reason: `${fp.oldPath} is not in the tree` }, file);
+      const source = fp.oldPath === null ? null : (lines ?? undefined);
+      const step = applyStep(name, fp, file, source, lines !== null, opts.maxFuzz ?? 2);
+      if ('failure' in step) {
+        fail(s, step.failure, file);
         failed = true;
         break;
       }
-      if (fp.oldPath === null && lines !== null) {
-        fail(s, { hunk: 1, header, reason: `the patch creates ${file}, which already exists` }, file);
-        failed = true;
-        break;
-      }
-      const r = applyFileLines(fp.oldPath === null ? null : lines, fp, { maxFuzz: opts.maxFuzz ?? 2 });
-      if (!r.ok) {
-        const h = fp.hunks[r.failedHunk];
-        fail(s, { hunk: r.failedHunk + 1, header: h ? hunkHeader(h) : '', reason: r.message, closest: r.closest ?? undefined }, file);
-        failed = true;
-        break;
-      }
-      for (const rep of r.hunks) {
-        const h = fp.hunks[rep.index];
-        outcomes.push({ patch: s.patch, nth: s.nth, outcome: { patch: name, file, hunk: rep.index + 1, header: h ? hunkHeader(h) : '', status: rep.status, offset: rep.offset, fuzz: rep.fuzz, line: rep.line } });
-      }
-      const prev = origins;
-      origins = r.lines === null ? [] : r.sources.map((i) => (i < 0 ? name : (prev[i] ?? null)));
-      lines = r.lines;
+      for (const outcome of step.outcomes) outcomes.push({ patch: s.patch, nth: s.nth, outcome });
+      origins = step.r.lines === null ? [] : originsAfter(step.r, origins, name);
+      lines = step.r.lines;
     }
     appendAll(tagged, outcomes);
     if (!failed && !failure) onFile({ file, lines, origins, outcomes });
