@@ -3,7 +3,7 @@ import fs, { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, loadTouches, lookup, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../program.js';
@@ -131,20 +131,25 @@ interface CachePlan {
   known: Map<string, PlacedOutcome[]>;
   /** Keys of the files to apply. */
   misses: Map<string, string>;
+  /** The entries this apply uses (hits and the entries stored for the misses), by key. */
+  used: Map<string, CacheEntry>;
+  cache: CacheView;
   /** Each touched file's diffs (their places), in series order. */
   steps: Map<string, Place[]>;
 }
 
 function planCache(ws: Workspace, drop: Drop, names: readonly string[], patchShas: readonly string[], steps: Map<string, Place[]>, opts: ApplyRunOptions): CachePlan {
-  const plan: CachePlan = { hits: new Map(), known: new Map(), misses: new Map(), steps };
+  const cache = openCache(ws.root);
+  const plan: CachePlan = { hits: new Map(), known: new Map(), misses: new Map(), steps, used: new Map(), cache };
   const configSha = sha256(JSON.stringify(ws.config));
   for (const [file, fileSteps] of steps) {
     const key = entryKey({ file, dropSha: drop.files[file] ?? null, steps: fileSteps, names, patchShas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, configSha, version: VERSION });
-    const hit = lookup(ws.root, key);
+    const hit = lookup(cache, key);
     const placed = hit && hit.entry.file === file ? placeOutcomes(hit.entry, fileSteps) : undefined;
     if (hit && placed) {
       plan.hits.set(file, hit);
       plan.known.set(file, placed);
+      plan.used.set(key, hit.entry);
     } else plan.misses.set(file, key);
   }
   return plan;
@@ -273,7 +278,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   await remember();
   rememberTouches();
   const used = plan;
-  if (used) pruneCache(ws.root, [...used.hits.values()].map((h) => h.key).concat([...used.misses.values()]));
+  if (used) pruneCache(used.cache, used.used);
   return outcome as Omit<ApplyOutcome, 'out'>;
 }
 
@@ -336,6 +341,7 @@ function applyTouched(
   emit(batch);
   // The cache entries are written after the tree, on the writer thread.
   emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
+  for (const [key, entry] of stores) plan?.used.set(key, entry);
   return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written };
 }
 

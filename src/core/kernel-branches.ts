@@ -20,7 +20,10 @@ export function kernelEnvs(config: KernelsConfig): Map<string, CppEnv> {
  * conditions thousands of times — and groups once per report and kernel.
  */
 export function branchOracle(config: KernelsConfig): BranchOracle {
-  const envs = kernelEnvs(config);
+  // Each kernel's environment is built when a condition is first evaluated for it (an apply whose
+  // files all come from its cache evaluates none).
+  const envs: (CppEnv | undefined)[] = new Array<CppEnv | undefined>(config.kernels.length);
+  const envOf = (k: number): CppEnv => (envs[k] ??= kernelEnv(config, config.kernels[k] as KernelsConfig['kernels'][number]));
   const kernelIndex = new Map(config.kernels.map((k, i) => [k.name, i]));
   const nk = config.kernels.length;
   // Per distinct condition (kind and normalised text), the truth per kernel index, filled as asked.
@@ -55,7 +58,7 @@ export function branchOracle(config: KernelsConfig): BranchOracle {
     const slot = group.index * nk + k;
     const known = perReport[slot] as number;
     if (known !== NOT_YET) return known;
-    const env = envs.get((config.kernels[k] as { name: string }).name) as CppEnv;
+    const env = envOf(k);
     const parent = group.parent === undefined ? undefined : report.groups[group.parent];
     const parentTaken = parent ? decide(report, parent, k, perReport) : 0;
     let result = -1;

@@ -93,19 +93,59 @@ export function entryKey(inputs: { file: string; dropSha: string | null; steps: 
   return sha256(JSON.stringify([APPLY_CACHE_FORMAT, inputs.version, inputs.file, inputs.dropSha, inputs.fuzz, inputs.annotate, inputs.configSha, steps]));
 }
 
-/** The entry for `key`, if there is a complete one (its text file present, of the recorded size). */
-export function lookup(root: string, key: string): CacheHit | undefined {
+/**
+ * The cache as one apply reads it: the names in its directory (listed once) and the index of the
+ * entries the last apply used (one file read instead of one per entry; see pruneCache).
+ */
+export interface CacheView {
+  root: string;
+  names: Set<string>;
+  index: Map<string, CacheEntry>;
+}
+
+const INDEX = 'index.json';
+
+export function openCache(root: string): CacheView {
   const dir = cacheDir(root);
-  let entry: CacheEntry;
+  let names: string[] = [];
   try {
-    entry = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')) as CacheEntry;
+    names = fs.readdirSync(dir);
   } catch {
-    return undefined;
+    // No cache yet.
+  }
+  const index = new Map<string, CacheEntry>();
+  if (names.includes(INDEX)) {
+    try {
+      const parsed = JSON.parse(fs.readFileSync(path.join(dir, INDEX), 'utf8')) as unknown;
+      if (parsed && typeof parsed === 'object' && (parsed as { format?: unknown }).format === APPLY_CACHE_FORMAT) {
+        for (const [key, entry] of Object.entries((parsed as { entries: Record<string, CacheEntry> }).entries ?? {})) index.set(key, entry);
+      }
+    } catch {
+      // Unreadable index: each entry is read from its own file.
+    }
+  }
+  return { root, names: new Set(names), index };
+}
+
+/**
+ * The entry for `key`, if there is a complete one: its JSON file present (the index only saves
+ * reading it) and, unless the file is deleted, its text file. A text damaged or removed after this
+ * check fails its copy (DAMAGED), and the file is applied again.
+ */
+export function lookup(cache: CacheView, key: string): CacheHit | undefined {
+  if (!cache.names.has(`${key}.json`)) return undefined;
+  const dir = cacheDir(cache.root);
+  let entry = cache.index.get(key);
+  if (!entry) {
+    try {
+      entry = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
   }
   if (!entry || entry.format !== APPLY_CACHE_FORMAT || !Array.isArray(entry.regions) || !Array.isArray(entry.outcomes)) return undefined;
-  const text = path.join(dir, `${key}.out`);
-  if (!entry.deleted && !fs.existsSync(text)) return undefined;
-  return { key, entry, text };
+  if (!entry.deleted && !cache.names.has(`${key}.out`)) return undefined;
+  return { key, entry, text: path.join(dir, `${key}.out`) };
 }
 
 /** The outcomes of a hit placed in the current series (the file's steps give the places). */
@@ -146,11 +186,12 @@ export function dropDamagedEntry(root: string, message: string): boolean {
 }
 
 /**
- * Remember the keys this apply used, and remove the entries no recent apply used (and parts left by
- * a process that died while writing one).
+ * Remember the entries this apply used (by key), and remove the entries no recent apply used (and
+ * parts left by a process that died while writing one). The index of the used entries and the list
+ * of recent applies are rewritten only when this apply used other entries than the last one.
  */
-export function pruneCache(root: string, used: readonly string[]): void {
-  const dir = cacheDir(root);
+export function pruneCache(cache: CacheView, used: ReadonlyMap<string, CacheEntry>): void {
+  const dir = cacheDir(cache.root);
   const recentFile = path.join(dir, 'recent.json');
   let recent: string[][] = [];
   try {
@@ -159,7 +200,10 @@ export function pruneCache(root: string, used: readonly string[]): void {
   } catch {
     recent = [];
   }
-  recent = [[...used].sort(), ...recent].slice(0, KEEP_RUNS);
+  const keys = [...used.keys()].sort();
+  const same = recent[0] !== undefined && recent[0].length === keys.length && recent[0].every((k, i) => k === keys[i]) && cache.index.size === keys.length;
+  if (same) return;
+  recent = [keys, ...recent].slice(0, KEEP_RUNS);
   const keep = new Set(recent.flat());
   let names: string[];
   try {
@@ -172,5 +216,6 @@ export function pruneCache(root: string, used: readonly string[]): void {
     const stale = m ? !keep.has(m[1] as string) : /\.part-\d+-[0-9a-f]+$/.test(name) && !pidAlive(Number(/\.part-(\d+)-/.exec(name)?.[1]));
     if (stale) fs.rmSync(path.join(dir, name), { force: true });
   }
+  replaceFileSync(path.join(dir, INDEX), JSON.stringify({ format: APPLY_CACHE_FORMAT, entries: Object.fromEntries(used) }));
   replaceFileSync(recentFile, JSON.stringify(recent));
 }

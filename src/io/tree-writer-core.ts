@@ -1,6 +1,6 @@
 // What the tree writer does on whichever thread runs it (no worker_threads import here).
 import { constants, copyFileSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { statKey } from './verified.js';
 
 export interface WriteFailure {
@@ -26,7 +26,7 @@ export interface CheckedCopy {
 }
 
 /** How a failed CheckedCopy is reported: the message starts so, then names the source. */
-export const DAMAGED = 'damaged (sha256 is not the one recorded):';
+export const DAMAGED = 'damaged (missing, or its sha256 is not the one recorded):';
 
 /** A file outside the tree (a cache entry) written through a temp name renamed over it: may replace one. */
 export interface Replace {
@@ -52,8 +52,13 @@ function writeOne(file: string, data: TreeContent): void {
     return;
   }
   if ('sha256' in data) {
-    const bytes = readFileSync(data.from);
-    if (createHash('sha256').update(bytes).digest('hex') !== data.sha256) throw new Error(`${DAMAGED} ${data.from}`);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readFileSync(data.from);
+    } catch {
+      // Removed since it was looked up: as damaged, the file is applied again.
+    }
+    if (!bytes || hash('sha256', bytes, 'hex') !== data.sha256) throw new Error(`${DAMAGED} ${data.from}`);
     writeFileSync(file, bytes, { flag: 'wx' });
     return;
   }
