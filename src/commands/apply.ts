@@ -1,9 +1,9 @@
 import path from 'node:path';
-import fs, { promises as fsp } from 'node:fs';
-import type { Command } from 'commander';
-import { CheckFailed, InputError, IoError } from '../core/errors.js';
+import fs from 'node:fs';
+import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../program.js';
@@ -12,33 +12,36 @@ import { assembleManifest, buildManifest, fileRegions, type Manifest, type Manif
 import { joinLines } from '../core/patch/apply.js';
 import { appendAll } from '../core/merge/lines.js';
 import { branchOracle } from '../core/kernel-branches.js';
-import { assertNoSymlinks, exists, listTree, recoverSiblings, replaceDirAtomic } from '../io/fs.js';
-import { dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
+import { replaceDirAtomic } from '../io/fs.js';
+import { checkTreeTarget } from '../io/tree-target.js';
+import { dropDir, dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import type { Drop } from '../core/drops.js';
 import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
-import { print, printJson, table, withWorkspace } from './common.js';
-
-export interface ApplyOptions {
-  drop?: string;
-  out?: string;
-  annotate?: boolean;
-  fuzz?: string;
-  cache?: boolean;
-  build?: boolean;
-  json?: boolean;
-}
 
 export interface ApplyOutcome {
   drop: string;
   out: string;
   patches: number;
   hunks: HunkOutcome[];
-  manifest: Manifest;
+  /** Guarded regions in the manifest. */
+  regions: number;
   /** Files in the tree written. */
   fileCount: number;
+  /**
+   * How the cache served this apply (null with --no-cache): the whole tree copied as the last apply
+   * of the same inputs wrote it (src/io/apply-record.ts), or touched files taken from the cache of
+   * per-file results and files applied.
+   */
+  cache: { tree: boolean; files: number; applied: number } | null;
 }
 
-type InMemory<T> = Omit<ApplyOutcome, 'out' | 'fileCount'> & { files: Map<string, T> };
+interface InMemory<T> {
+  drop: string;
+  patches: number;
+  hunks: HunkOutcome[];
+  manifest: Manifest;
+  files: Map<string, T>;
+}
 
 /** Apply the series to a drop in memory: the annotated files and the manifest (nothing written). */
 export async function applyInMemory(ws: Workspace, opts: { drop?: string; annotate?: boolean; fuzz?: number }): Promise<InMemory<string>> {
@@ -80,39 +83,12 @@ function manifestOf(ws: Workspace, drop: Drop, applied: Applied<string | Uint8Ar
   return buildManifest(applied.files, applied.origins, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) }, branchOracle(ws.config));
 }
 
-/**
- * Check that `target` may be replaced by a tree: an existing directory only if it is pvpatch output
- * (or empty). A symlink is never followed nor replaced: not as the target, not inside it, and (for a
- * target in the workspace `root`) not on the way to it. Returns how to name it in messages.
- */
-async function checkTreeTarget(target: string, root?: string): Promise<string> {
-  const shown = root === undefined ? target : path.relative(root, target) || '.';
-  const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
-  if (parentRel !== '' && !parentRel.startsWith('..') && !path.isAbsolute(parentRel)) {
-    await assertNoSymlinks(root as string, parentRel.split(path.sep).join('/'), shown);
-  }
-  // Leftovers of an earlier run that died while writing this tree (e.g. --out outside the workspace).
-  await recoverSiblings(path.dirname(target), path.basename(target));
-  const st = await fsp.lstat(target).catch(() => undefined);
-  if (st?.isSymbolicLink()) throw new InputError(`refusing to replace ${shown}: it is a symlink (pvpatch never writes through one)`, { file: shown });
-  if (st && !st.isDirectory()) throw new InputError(`refusing to replace ${shown}: it is not a directory`, { file: shown });
-  if (st) {
-    await listTree(target).catch((err: unknown) => {
-      if (err instanceof InputError) throw new InputError(`refusing to replace ${shown}: ${err.message}`, { file: shown });
-      throw err;
-    });
-    const isOurs = await exists(path.join(target, '.pvpatch', 'manifest.json'));
-    const entries = await fsp.readdir(target);
-    if (!isOurs && entries.length > 0) {
-      throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch apply`);
-    }
-  }
-  return shown;
-}
-
-function writeManifest(tmp: string, manifest: Manifest): void {
+/** Write the tree's manifest; its text. */
+function writeManifest(tmp: string, manifest: Manifest): string {
+  const text = JSON.stringify(manifest, null, 2) + '\n';
   fs.mkdirSync(path.join(tmp, '.pvpatch'), { recursive: true });
-  fs.writeFileSync(path.join(tmp, '.pvpatch', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  fs.writeFileSync(path.join(tmp, '.pvpatch', 'manifest.json'), text);
+  return text;
 }
 
 /** Write the tree atomically: a temp directory swapped in (see checkTreeTarget for what may be replaced). */
@@ -160,7 +136,7 @@ function planCache(ws: Workspace, drop: Drop, names: readonly string[], patchSha
  * cache plan. With the cache, a patch whose text was parsed before is parsed again only when a file
  * it touches is not in the cache: what it touches is known (src/io/apply-cache.ts).
  */
-function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, string>, opts: ApplyRunOptions): { series: SeriesPatch[]; touched: Set<string>; plan?: CachePlan; remember: () => void } {
+function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, string>, opts: ApplyRunOptions): { series: SeriesPatch[]; touched: Set<string>; plan?: CachePlan; shas?: string[]; remember: () => void } {
   const base = seriesOf(ws, texts);
   const parseOne = (sp: SeriesPatch): SeriesPatch => parsePatches([sp])[0] as SeriesPatch;
   if (opts.cache === false) {
@@ -188,7 +164,7 @@ function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, str
   const needed = new Set([...plan.misses.keys()].flatMap((f) => (steps.get(f) ?? []).map((s) => s.patch)));
   series = series.map((sp, i) => (needed.has(i) && !sp.parsed ? parseOne(sp) : sp));
   // What the new patch texts touch is saved once apply succeeded.
-  return { series, touched: new Set(steps.keys()), plan, remember: () => (learnt ? saveTouches(ws.root, known, shas) : undefined) };
+  return { series, touched: new Set(steps.keys()), plan, shas, remember: () => (learnt ? saveTouches(ws.root, known, shas) : undefined) };
 }
 
 interface ApplyRunOptions {
@@ -205,7 +181,7 @@ interface ApplyRunOptions {
  * others once they are made, or taken from the cache of earlier results when their inputs are the
  * same. Nothing is left behind when a hunk fails.
  */
-async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
+export async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
   try {
     return await applyOnce(ws, target, opts);
   } catch (err) {
@@ -214,6 +190,15 @@ async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRunOption
     if (!damaged) throw err;
     return applyOnce(ws, target, opts);
   }
+}
+
+/** What the record of a tree needs (src/io/apply-record.ts), gathered as apply goes. */
+interface RecordParts {
+  key: string;
+  patches: [string, string, string][];
+  dirs: [string, string][];
+  outs: Map<string, string | null>;
+  manifest: string;
 }
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
@@ -225,15 +210,25 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   let plan: CachePlan | undefined;
   let remember: () => Promise<void> = async () => undefined;
   let rememberTouches: () => void = () => undefined;
+  let parts: Partial<RecordParts> | undefined;
+  let stats: Record<string, readonly string[]> = {};
+  const patchStats = new Map<string, string>();
   try {
     await replaceDirAtomic(target, async (tmp) => {
       try {
-        const texts = await readSeriesPatches(ws);
+        const texts = await readSeriesPatches(ws, ws.series, patchStats);
         const prepared = prepareSeries(ws, drop, texts, opts);
         const { series, touched } = prepared;
         rememberTouches = prepared.remember;
         plan = prepared.plan;
         const cached = plan?.hits;
+        // The drop's directories before it is read: a change from now on is caught by the next apply.
+        const dirs = plan && prepared.shas ? statDirs(dropDir(ws, drop.version), Object.keys(drop.files)) : undefined;
+        if (dirs && prepared.shas) {
+          const shas = prepared.shas;
+          const patches = ws.series.flatMap((e, i): [string, string, string][] => (patchStats.has(e.name) ? [[e.name, shas[i] as string, patchStats.get(e.name) as string]] : []));
+          parts = { dirs, patches, key: recordKey({ version: VERSION, config: ws.config, drop, series: ws.series, patchShas: prepared.shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
+        }
         // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
         const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
           if (!inTree) {
@@ -259,12 +254,15 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         });
         emit(pending);
         remember = read.remember;
+        stats = read.stats;
         // Only what the series touches is applied; the rest is the drop as it is.
         const inputs = new Map([...read.bytes].filter(([rel]) => touched.has(rel)));
         const done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
         await writer.finish();
-        writeManifest(tmp, done.manifest);
-        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, manifest: done.manifest, fileCount: untouched + done.written };
+        const manifest = writeManifest(tmp, done.manifest);
+        if (parts && done.outs) Object.assign(parts, { outs: done.outs, manifest });
+        const cache = plan ? { tree: false, files: plan.hits.size, applied: plan.misses.size } : null;
+        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
       } catch (err) {
         // The thread must be done writing before the temp tree is removed.
         await writer.finish().catch(() => undefined);
@@ -279,7 +277,22 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   rememberTouches();
   const used = plan;
   if (used) pruneCache(used.cache, used.used);
-  return outcome as Omit<ApplyOutcome, 'out'>;
+  const done = outcome as Omit<ApplyOutcome, 'out'>;
+  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done);
+  return done;
+}
+
+/**
+ * Record where each file of the tree just written came from, so that the next apply of the same
+ * inputs copies it (src/io/apply-record.ts): the drop's untouched files with the stats they were
+ * verified with, the touched ones' results from the cache, the touched drop files to check.
+ */
+function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record<string, readonly string[]>, o: Omit<ApplyOutcome, 'out'>): void {
+  const files: RecordedFile[] = [];
+  const statOf = (rel: string): string | undefined => stats[rel]?.slice(1).join();
+  for (const rel of Object.keys(drop.files)) files.push([`upstream/${drop.version}/${rel}`, parts.outs.has(rel) ? null : rel, statOf(rel)]);
+  for (const [rel, out] of parts.outs) if (out !== null) files.push([out, rel, undefined]);
+  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, hunks: o.hunks, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches }, files, parts.manifest);
 }
 
 /**
@@ -296,8 +309,11 @@ function applyTouched(
   opts: ApplyRunOptions,
   emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
-): { hunks: HunkOutcome[]; manifest: Manifest; written: number } {
+): { hunks: HunkOutcome[]; manifest: Manifest; written: number; outs?: Map<string, string | null> } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
+  // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
+  const outs = new Map<string, string | null>();
+  const kept = (key: string): string => path.relative(ws.root, entryTextPath(ws.root, key)).split(path.sep).join('/');
   const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
   const oracle = branchOracle(ws.config);
   const regions: ManifestRegion[] = [];
@@ -316,11 +332,13 @@ function applyTouched(
   };
   for (const [file, hit] of plan?.hits ?? []) {
     appendAll(regions, hit.entry.regions);
+    outs.set(file, hit.entry.deleted ? null : kept(hit.key));
     if (!hit.entry.deleted) add(file, { from: hit.text, sha256: hit.entry.sha }, 0);
   }
   const stores: [string, CacheEntry, string | null][] = [];
   const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {
     const key = plan?.misses.get(file);
+    if (key !== undefined) outs.set(file, lines === null ? null : kept(key));
     if (lines === null) {
       if (key !== undefined) stores.push([key, cacheEntry(file, null, [], outcomes, plan?.steps.get(file) ?? []), null]);
       return;
@@ -342,7 +360,9 @@ function applyTouched(
   // The cache entries are written after the tree, on the writer thread.
   emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
   for (const [key, entry] of stores) plan?.used.set(key, entry);
-  return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written };
+  // Every touched file's result is kept: the tree can be recorded.
+  const whole = plan !== undefined && [...plan.steps.keys()].every((f) => outs.has(f));
+  return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written, ...(whole ? { outs } : {}) };
 }
 
 /** The cache entry of a file just applied: its outcomes by the file's own steps (not series places). */
@@ -355,55 +375,4 @@ function cacheEntry(file: string, content: string | null, regions: ManifestRegio
     regions,
     outcomes: outcomes.map((o) => ({ step: steps.findIndex((s) => s.patch === o.patch && s.nth === o.nth), outcome: o.outcome })),
   };
-}
-
-function renderApply(o: ApplyOutcome, root: string): string {
-  const notable = o.hunks.filter((h) => h.status !== 'exact');
-  const lines = [`applied ${o.patches} patches (${o.hunks.length} hunks) to drop ${o.drop}`];
-  if (notable.length > 0) {
-    lines.push('', table(['patch', 'file', 'hunk', 'result'], notable.map((h) => [h.patch, h.file, `#${h.hunk}`, h.status === 'offset' ? `offset ${h.offset > 0 ? '+' : ''}${h.offset} lines` : `fuzz ${h.fuzz}${h.offset ? `, offset ${h.offset > 0 ? '+' : ''}${h.offset}` : ''}`])));
-  }
-  lines.push('', `annotated tree: ${path.relative(root, o.out) || '.'}/ (${o.fileCount} files, ${o.manifest.regions.length} guarded regions; manifest in .pvpatch/manifest.json)`);
-  return lines.join('\n');
-}
-
-export function registerApply(program: Command): void {
-  program
-    .command('apply')
-    .description('apply the series to a drop and emit the annotated tree (+ manifest); exit 1 if a hunk does not apply')
-    .option('--drop <version>', 'the drop to apply to (default: the current one)')
-    .option('--out <dir>', 'where to write the tree (default: out/)')
-    .option('--no-annotate', 'do not add /* pvpatch: PATCH */ to the directives patches introduce')
-    .option('--fuzz <n>', 'the most context lines a hunk may drop (default 2, like GNU patch)')
-    .option('--no-cache', 'apply every touched file again: neither use nor keep earlier results (.pvpatch/cache/apply)')
-    .option('--build', 'then build the tree for every kernel (as `pvpatch build`)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts: ApplyOptions, cmd: Command) => {
-      const fuzz = opts.fuzz === undefined ? 2 : Number(opts.fuzz);
-      if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
-      const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
-        const target = path.resolve(ws.root, opts.out ?? 'out');
-        const mem = await applyAndWrite(ws, target, { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache });
-        return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
-      });
-      let buildOk = true;
-      let builds;
-      if (opts.build) {
-        // Loaded only for --build: a plain apply does not pay for the build modules.
-        const { runBuildMatrix } = await import('./build.js');
-        builds = await runBuildMatrix(ws, outcome.out, { json: opts.json });
-        buildOk = builds.every((b) => b.ok);
-      }
-      if (opts.json) {
-        printJson({ drop: outcome.drop, out: outcome.out, patches: outcome.patches, hunks: outcome.hunks, regions: outcome.manifest.regions.length, ...(builds ? { build: { ok: buildOk, kernels: builds.map(({ log: _l, ...b }) => b) } } : {}) });
-        if (!buildOk) process.exitCode = 1;
-        return;
-      }
-      print(renderApply(outcome, ws.root));
-      if (builds) {
-        const { renderMatrix } = await import('./build.js');
-        print('\n' + renderMatrix(ws, builds));
-        if (!buildOk) throw new CheckFailed(`build failed for ${builds.filter((b) => !b.ok).map((b) => b.kernel).join(', ')}`);
-      }
-    });
 }

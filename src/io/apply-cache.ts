@@ -145,7 +145,12 @@ export function lookup(cache: CacheView, key: string): CacheHit | undefined {
   }
   if (!entry || entry.format !== APPLY_CACHE_FORMAT || !Array.isArray(entry.regions) || !Array.isArray(entry.outcomes)) return undefined;
   if (!entry.deleted && !cache.names.has(`${key}.out`)) return undefined;
-  return { key, entry, text: path.join(dir, `${key}.out`) };
+  return { key, entry, text: entryTextPath(cache.root, key) };
+}
+
+/** Where the text of the entry `key` is kept. */
+export function entryTextPath(root: string, key: string): string {
+  return path.join(cacheDir(root), `${key}.out`);
 }
 
 /** The outcomes of a hit placed in the current series (the file's steps give the places). */
@@ -167,7 +172,7 @@ export function entryFiles(root: string, key: string, entry: CacheEntry, text: s
   const dir = cacheDir(root);
   fs.mkdirSync(dir, { recursive: true });
   const files: Array<[string, TreeContent]> = [];
-  if (text !== null) files.push([path.join(dir, `${key}.out`), { replace: text }]);
+  if (text !== null) files.push([entryTextPath(root, key), { replace: text }]);
   files.push([path.join(dir, `${key}.json`), { replace: JSON.stringify(entry) }]);
   return files;
 }

@@ -1,11 +1,10 @@
 // One writer per workspace: .pvpatch/lock holds the pid of the process that changes it.
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { IoError } from '../core/errors.js';
 import { beginUndo, commitUndo } from './undo.js';
 import { recoverWorkspace } from './recover.js';
-import { createSynced } from './fs.js';
 
 /** The start time of a process (Linux: field 22 of /proc/PID/stat), to tell a reused pid apart. */
 function startTime(pid: number): string | undefined {
@@ -94,17 +93,20 @@ export async function lockState(root: string): Promise<'none' | 'live' | 'stale'
   return isLive((await readHolder(file)) ?? {}) ? 'live' : 'stale';
 }
 
-/** Create `file` with `body` in one step: a complete temp file hard-linked into place (fails if it exists). */
+/**
+ * Create `file` with `body` in one step: a complete temp file hard-linked into place (fails if it
+ * exists). Not fsynced: a lock only has to be whole for the processes running now; one left empty
+ * or cut short by a crash names no live holder, so it is stale and taken over.
+ */
 async function createComplete(file: string, body: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await createSynced(tmp, body);
+  writeFileSync(tmp, body, { flag: 'wx', mode: 0o644 });
   try {
     await fsp.link(tmp, file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw err;
-    // No hard links here: exclusive create, then write (a torn lock is treated as stale).
-    await createSynced(file, body);
+    writeFileSync(file, body, { flag: 'wx', mode: 0o644 });
   } finally {
     await fsp.rm(tmp, { force: true });
   }

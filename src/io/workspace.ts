@@ -9,7 +9,7 @@ import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
 import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
-import { loadVerified, matches, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
+import { loadVerified, matches, RACY_NS, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
 
@@ -94,25 +94,56 @@ export function dropDir(ws: Workspace, version: string): string {
 
 /**
  * Read the text of every patch in the series; a missing file names the series line. Synchronous
- * reads: a series of hundreds of small patches costs a fraction of fs/promises' round trips.
+ * reads: a series of hundreds of small patches costs a fraction of fs/promises' round trips. With
+ * `stats`, each patch's stat key (lstat before it was read) is put there, but for a patch changed
+ * too recently to be trusted by it later (RACY_NS).
  */
-export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series): Promise<Map<string, string>> {
+export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series, stats?: Map<string, string>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const patchesDir = path.join(ws.root, 'patches');
+  const now = BigInt(Date.now()) * 1_000_000n;
   for (const e of entries) {
     const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
-    let st: fs.Stats | undefined;
+    let st: fs.BigIntStats | undefined;
     try {
-      st = fs.lstatSync(file);
+      st = fs.lstatSync(file, { bigint: true });
     } catch {
       st = undefined;
     }
     if (st?.isSymbolicLink()) throw new InputError(`refusing the symlink patches/${e.name}: pvpatch never follows symlinks in a workspace`, { file: SERIES, line: e.line });
     if (!st) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
-    assertTextSize(st.size, `patches/${e.name}`, 'the patch');
+    assertTextSize(Number(st.size), `patches/${e.name}`, 'the patch');
     out.set(e.name, readTextSync(file, `patches/${e.name}`));
+    if (stats && st.isFile() && st.mtimeNs <= now - RACY_NS && st.ctimeNs <= now - RACY_NS) stats.set(e.name, statKey(st).join());
   }
   return out;
+}
+
+/**
+ * The sha256 of each patch of the series, in order: a patch whose lstat is the stat key `known`
+ * has for it (with its sha256) is not read again, the others are read (and checked) as
+ * readSeriesPatches reads them.
+ */
+export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, readonly [string, string]>): Promise<string[]> {
+  const patchesDir = path.join(ws.root, 'patches');
+  const shas: string[] = [];
+  for (const e of ws.series) {
+    const k = known.get(e.name);
+    if (k) {
+      try {
+        const st = fs.lstatSync(path.join(patchesDir, e.name), { bigint: true });
+        if (st.isFile() && statKey(st).join() === k[1]) {
+          shas.push(k[0]);
+          continue;
+        }
+      } catch {
+        // Gone: readSeriesPatches says so, naming the series line.
+      }
+    }
+    const text = (await readSeriesPatches(ws, [e])).get(e.name) as string;
+    shas.push(sha256(text));
+  }
+  return shas;
 }
 
 /** A drop as apply reads it: the bytes it needs, and the files trusted by their stats instead. */
@@ -124,6 +155,8 @@ export interface DropRead {
    * drops.json (src/io/verified.ts). Path → [absolute path, the stat key to find again after a copy].
    */
   trusted: Map<string, { abs: string; stat: string[] }>;
+  /** The stat record of each file read or trusted here ([sha256, ...stat key]), but for files changed too recently to be trusted by it. */
+  stats: Record<string, StatRecord>;
   /** Save what was verified (for the next run), once the command that read the drop succeeded. */
   remember: () => Promise<void>;
 }
@@ -195,7 +228,7 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
     fs.mkdirSync(path.dirname(recordPath(ws.root)), { recursive: true });
     replaceFileSync(recordPath(ws.root), JSON.stringify(record) + '\n');
   };
-  return { bytes, trusted, remember };
+  return { bytes, trusted, stats: fresh, remember };
 }
 
 /** The bytes of every file of a drop, each verified (see readDrop). */
