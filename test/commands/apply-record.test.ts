@@ -1,0 +1,140 @@
+// The record of the last apply's tree (.pvpatch/cache/apply-tree): an apply of the same inputs,
+// every source unchanged, copies the tree it recorded, and that tree is what `apply --no-cache`
+// writes; any change to a source (a drop file, a patch, a cached text, the manifest copy, a drop
+// directory) makes apply do the work again, and a symlink in the drop is refused as ever.
+import { describe, expect, it } from 'vitest';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
+import { RACY_NS } from '../../src/io/verified.js';
+
+/** Files changed less than RACY_NS ago are not recorded: let the copied sample age past that. */
+const age = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Number(RACY_NS / 1_000_000n) + 200));
+
+interface Out {
+  hunks: unknown[];
+  regions: number;
+  cache: { tree: boolean; files: number; applied: number } | null;
+}
+
+const recordDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply-tree');
+
+/** Relative path → mode and content of every file under dir. */
+async function treeWithModes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [rel, text] of Object.entries(await readTree(dir))) {
+    out[rel] = `${((await fsp.stat(path.join(dir, rel))).mode & 0o777).toString(8)} ${text}`;
+  }
+  return out;
+}
+
+/** apply --json into `out`; its JSON (the exit must be 0). */
+function apply(root: string, out: string, extra: string[] = []): Out {
+  const r = pvpatch(['apply', '--json', '--out', out, ...extra], { cwd: root });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Out;
+}
+
+/** An apply that must (or must not) copy the recorded tree, and gives what --no-cache gives. */
+async function checked(root: string, tag: string, fromRecord: boolean): Promise<Out> {
+  const a = apply(root, `a-${tag}`);
+  expect(a.cache?.tree, tag).toBe(fromRecord);
+  const b = apply(root, `b-${tag}`, ['--no-cache']);
+  expect(b.cache).toBeNull();
+  expect(await treeWithModes(path.join(root, `a-${tag}`))).toEqual(await treeWithModes(path.join(root, `b-${tag}`)));
+  expect(a.hunks).toEqual(b.hunks);
+  expect(a.regions).toBe(b.regions);
+  return a;
+}
+
+describe('apply: the record of the last tree', () => {
+  it('copies the tree of the last apply of the same inputs, and applies again after any change to a source', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    // First: applied, recorded. Second: copied from the record (the text output says so).
+    await checked(root, 'first', false);
+    expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['manifest.json', 'record.json']);
+    await checked(root, 'second', true);
+    const text = pvpatch(['apply', '--out', 'text'], { cwd: root });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/the same inputs as the last apply: copied as it wrote them/);
+
+    // A drop file rewritten with its own bytes: its ctime changed, so it is read and checked again.
+    const drop = path.join(root, 'upstream', '1.0');
+    const untouched = path.join(drop, 'include', 'xen', 'ring.h');
+    await fsp.writeFile(untouched, await fsp.readFile(untouched));
+    await checked(root, 'rewritten', false);
+    // Recorded again only once it is old enough to be trusted by its stats.
+    await checked(root, 'too-recent', false);
+    await age();
+    await checked(root, 'recorded', false);
+    await checked(root, 'copied', true);
+
+    // A cached result damaged, then the manifest's copy: each found, the work done again.
+    const outs = (await fsp.readdir(path.join(root, '.pvpatch', 'cache', 'apply'))).filter((n) => n.endsWith('.out'));
+    await fsp.appendFile(path.join(root, '.pvpatch', 'cache', 'apply', outs[0] as string), '/* not what apply wrote */\n');
+    await checked(root, 'damaged', false);
+    await checked(root, 'again', true);
+    await fsp.appendFile(path.join(recordDir(root), 'manifest.json'), ' ');
+    await checked(root, 'manifest', false);
+
+    // A patch edited: applied again; the next apply reads the just-edited patch (too recent to be
+    // trusted by its stats) and finds the same inputs.
+    const patch = path.join(root, 'patches', 'blkfront', 'elevator-noop.patch');
+    await fsp.writeFile(patch, (await fsp.readFile(patch, 'utf8')).replace(/KERNEL_VERSION\(2,6,10\)/g, 'KERNEL_VERSION(2,6,11)'));
+    const edited = await checked(root, 'edited', false);
+    expect(await fsp.readFile(path.join(root, 'a-edited', 'blkfront', 'blkfront.c'), 'utf8')).toMatch(/KERNEL_VERSION\(2,6,11\)/);
+    expect(edited.cache?.applied).toBeGreaterThan(0);
+    await checked(root, 'after-edit', true);
+
+    // --no-annotate is another input: applied, then copied.
+    const plain = apply(root, 'plain', ['--no-annotate']);
+    expect(plain.cache?.tree).toBe(false);
+    expect(apply(root, 'plain2', ['--no-annotate']).cache?.tree).toBe(true);
+    expect(await readTree(path.join(root, 'plain2'))).toEqual(await readTree(path.join(root, 'plain')));
+  }, 120_000);
+
+  it('refuses a drop file changed since the record, and a symlink added to the drop, writing nothing', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    apply(root, 'first');
+    expect(apply(root, 'second').cache?.tree).toBe(true);
+    const drop = path.join(root, 'upstream', '1.0');
+
+    // A symlink in a drop directory (the directory's stats change): refused as without the record.
+    await fsp.symlink('/etc/passwd', path.join(drop, 'xenbus', 'evil.c'));
+    const sym = pvpatch(['apply', '--out', 'sym'], { cwd: root });
+    expect(sym.code).toBe(2);
+    expect(sym.stderr).toMatch(/refusing the symlink xenbus\/evil\.c/);
+    await expect(fsp.access(path.join(root, 'sym'))).rejects.toThrow();
+    await fsp.rm(path.join(drop, 'xenbus', 'evil.c'));
+
+    // A drop file whose bytes changed: not copied, refused (drops are read-only).
+    const victim = path.join(drop, 'include', 'xen', 'ring.h');
+    await fsp.appendFile(victim, '/* edited */\n');
+    const changed = pvpatch(['apply', '--out', 'changed'], { cwd: root });
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/ring\.h differs from the sha256 recorded at import/);
+    await expect(fsp.access(path.join(root, 'changed'))).rejects.toThrow();
+  }, 60_000);
+
+  it('takes a corrupt or foreign record for no record, and --no-cache neither uses nor writes it', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    // --no-cache: no record made.
+    expect(apply(root, 'plain', ['--no-cache']).cache).toBeNull();
+    await expect(fsp.access(path.join(recordDir(root), 'record.json'))).rejects.toThrow();
+    apply(root, 'first');
+    const record = path.join(recordDir(root), 'record.json');
+    const good = await fsp.readFile(record, 'utf8');
+    // Not JSON, then a record whose file list leaves the tree: both ignored, the tree applied.
+    await fsp.writeFile(record, good.slice(0, good.length / 2));
+    await checked(root, 'truncated', false);
+    const parsed = JSON.parse(await fsp.readFile(record, 'utf8')) as { files: [string, string | null, string][] };
+    parsed.files[0] = ['../../../etc/passwd', '../escape', parsed.files[0]?.[2] as string];
+    await fsp.writeFile(record, JSON.stringify(parsed));
+    await checked(root, 'foreign', false);
+    await expect(fsp.access(path.join(root, '..', 'escape'))).rejects.toThrow();
+    await checked(root, 'restored', true);
+  }, 60_000);
+});
