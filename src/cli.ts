@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The bin entry: the only place that calls process.exit (STYLE.md §3).
-import { CommanderError } from 'commander';
-import { createProgram } from './program.js';
+import { prefetchApply, settlePrefetch } from './commands/apply-prefetch.js';
 import { PvpatchError, EXIT_INPUT } from './core/errors.js';
 
+// Before anything else is loaded: a repeated apply's tree starts being copied (apply-prefetch.ts).
+prefetchApply(process.argv);
+
 async function main(): Promise<number> {
+  const { createProgram } = await import('./program.js');
+  const { CommanderError } = await import('commander');
   const program = await createProgram(process.argv);
   program.exitOverride();
   try {
@@ -25,4 +29,8 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} finally {
+  await settlePrefetch();
+}

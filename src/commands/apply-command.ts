@@ -5,10 +5,12 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { dirsUnchanged, jobDirs, loadRecord, patchStatsOf, recordJobs, recordKey } from '../io/apply-record.js';
+import { dirsUnchanged, jobDirs, loadHunks, loadRecord, patchStatsOf, recordJobs, recordKey } from '../io/apply-record.js';
 import { replaceDirAtomic } from '../io/fs.js';
 import { checkTreeTarget } from '../io/tree-target.js';
 import { startTrustedCopy } from '../io/trusted-copy.js';
+import { APPLY_CACHE_FORMAT } from '../io/apply-cache.js';
+import { takePrefetch } from './apply-prefetch.js';
 import { dropDir, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
 import { VERSION } from '../program.js';
 import type { ApplyOutcome } from './apply.js';
@@ -25,6 +27,8 @@ export interface ApplyOptions {
 }
 
 interface RunOptions {
+  /** Every hunk's outcome is wanted (--json), not only those that did not apply exactly. */
+  allHunks: boolean;
   drop?: string;
   annotate?: boolean;
   fuzz: number;
@@ -40,18 +44,26 @@ class NotAsRecorded extends Error {}
  * undefined (nothing written) when not.
  */
 async function replayApply(ws: Workspace, target: string, opts: RunOptions): Promise<Omit<ApplyOutcome, 'out'> | undefined> {
-  if (opts.cache === false) return undefined;
-  const rec = loadRecord(ws.root);
+  // A copy cli.ts started for this target (apply-prefetch.ts): joined when the record is used.
+  const pre = opts.cache === false ? undefined : takePrefetch(target);
+  const rec = opts.cache === false ? undefined : loadRecord(ws.root);
   const drop = selectDrop(ws, opts.drop);
-  if (!rec || rec.drop !== drop.version) return undefined;
+  // --json reports every hunk: without the record's own list of them, the tree is applied.
+  const all = rec && opts.allHunks ? loadHunks(ws.root, rec) : undefined;
+  if (!rec || rec.drop !== drop.version || (opts.allHunks && !all)) {
+    // Its temp directory goes while the tree is applied (settlePrefetch waits for that).
+    void pre?.discard();
+    return undefined;
+  }
   const jobs = recordJobs(ws.root, rec);
-  // The copy thread starts now: its start-up overlaps with reading the series.
-  const copy = startTrustedCopy(jobs, 0o666 & ~process.umask());
+  // Else the copy thread starts now: its start-up overlaps with reading the series.
+  const copy = pre ? pre.join(jobs, rec.id) : startTrustedCopy(jobs, 0o666 & ~process.umask());
   try {
     const patchShas = await seriesShas(ws, patchStatsOf(rec));
-    const key = recordKey({ version: VERSION, config: ws.config, drop, series: ws.series, patchShas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
+    const key = recordKey({ version: VERSION, cacheFormat: APPLY_CACHE_FORMAT, config: ws.config, drop, series: ws.series, patchShas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
     if (key !== rec.key || !dirsUnchanged(dropDir(ws, drop.version), rec.dirs)) {
       await copy.cancel();
+      void pre?.discard();
       return undefined;
     }
     await checkTreeTarget(target, ws.root);
@@ -59,19 +71,20 @@ async function replayApply(ws: Workspace, target: string, opts: RunOptions): Pro
       for (const d of jobDirs(jobs)) fs.mkdirSync(path.join(tmp, d), { recursive: true });
       const r = await copy.run(tmp);
       if (!r.ok) throw new NotAsRecorded(`${r.file}: ${r.why}`);
-    }, { durable: false });
+    }, { durable: false, ...(pre ? { tmp: pre.tmp } : {}) });
   } catch (err) {
     await copy.cancel();
+    void pre?.discard();
     if (err instanceof NotAsRecorded) return undefined;
     throw err;
   }
   const fileCount = jobs.filter((j) => j.dst !== null).length - 1;
-  return { drop: drop.version, patches: rec.patches, hunks: rec.hunks, regions: rec.regions, fileCount, cache: { tree: true, files: 0, applied: 0 } };
+  return { drop: drop.version, patches: rec.patches, hunks: all ?? rec.notable, hunkCount: rec.hunkCount, regions: rec.regions, fileCount, cache: { tree: true, files: 0, applied: 0 } };
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {
   const notable = o.hunks.filter((h) => h.status !== 'exact');
-  const lines = [`applied ${o.patches} patches (${o.hunks.length} hunks) to drop ${o.drop}`];
+  const lines = [`applied ${o.patches} patches (${o.hunkCount} hunks) to drop ${o.drop}`];
   if (notable.length > 0) {
     lines.push('', table(['patch', 'file', 'hunk', 'result'], notable.map((h) => [h.patch, h.file, `#${h.hunk}`, h.status === 'offset' ? `offset ${h.offset > 0 ? '+' : ''}${h.offset} lines` : `fuzz ${h.fuzz}${h.offset ? `, offset ${h.offset > 0 ? '+' : ''}${h.offset}` : ''}`])));
   }
@@ -96,7 +109,7 @@ export function registerApply(program: Command): void {
       if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
       const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
         const target = path.resolve(ws.root, opts.out ?? 'out');
-        const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache };
+        const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
         // Loaded only when the tree cannot be copied as the last apply wrote it.
         const mem = (await replayApply(ws, target, run)) ?? (await (await import('./apply.js')).applyAndWrite(ws, target, run));
         return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };

@@ -22,7 +22,9 @@ export interface ApplyOutcome {
   drop: string;
   out: string;
   patches: number;
+  /** Every hunk's outcome; from the record without --json, only those that did not apply exactly. */
   hunks: HunkOutcome[];
+  hunkCount: number;
   /** Guarded regions in the manifest. */
   regions: number;
   /** Files in the tree written. */
@@ -227,7 +229,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         if (dirs && prepared.shas) {
           const shas = prepared.shas;
           const patches = ws.series.flatMap((e, i): [string, string, string][] => (patchStats.has(e.name) ? [[e.name, shas[i] as string, patchStats.get(e.name) as string]] : []));
-          parts = { dirs, patches, key: recordKey({ version: VERSION, config: ws.config, drop, series: ws.series, patchShas: prepared.shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
+          parts = { dirs, patches, key: recordKey({ version: VERSION, cacheFormat: APPLY_CACHE_FORMAT, config: ws.config, drop, series: ws.series, patchShas: prepared.shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
         }
         // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
         const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
@@ -262,7 +264,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         const manifest = writeManifest(tmp, done.manifest);
         if (parts && done.outs) Object.assign(parts, { outs: done.outs, manifest });
         const cache = plan ? { tree: false, files: plan.hits.size, applied: plan.misses.size } : null;
-        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
+        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
       } catch (err) {
         // The thread must be done writing before the temp tree is removed.
         await writer.finish().catch(() => undefined);
@@ -292,7 +294,7 @@ function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record
   const statOf = (rel: string): string | undefined => stats[rel]?.slice(1).join();
   for (const rel of Object.keys(drop.files)) files.push([`upstream/${drop.version}/${rel}`, parts.outs.has(rel) ? null : rel, statOf(rel)]);
   for (const [rel, out] of parts.outs) if (out !== null) files.push([out, rel, undefined]);
-  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, hunks: o.hunks, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches }, files, parts.manifest);
+  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches }, o.hunks, files, parts.manifest);
 }
 
 /**

@@ -8,37 +8,23 @@
 // changed or gone, an entry added to a drop directory, another umask) and apply does the whole work.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HunkOutcome } from '../core/apply-series.js';
+import { randomBytes } from 'node:crypto';
 import type { Drop } from '../core/drops.js';
 import type { SeriesEntry } from '../core/series.js';
 import type { KernelsConfig } from '../core/config.js';
-import { APPLY_CACHE_FORMAT } from './apply-cache.js';
 import { sha256 } from './hash.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { RACY_NS, statKey } from './verified.js';
-import type { TrustedJob } from './trusted-copy.js';
+import type { HunkOutcome } from '../core/apply-series.js';
+import { HUNKS, MANIFEST, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
 
-/** Bumped whenever the record's shape or what it stands for changes. */
-const RECORD_FORMAT = 1;
-
-export interface TreeRecord {
-  format: number;
-  key: string;
-  drop: string;
-  patches: number;
-  hunks: HunkOutcome[];
-  regions: number;
-  /** The drop's directories ('' = its top), each with its stat key: an entry added to one changes it. */
-  dirs: [string, string][];
-  /** The series' patches trusted by their lstat: name, sha256 of the text, stat key (see seriesShas). */
-  patchStats: [string, string, string][];
-  /** Each file: its source (workspace-relative), its place in the tree (null: checked, not copied), the source's stat key. */
-  files: [string, string | null, string][];
-}
+export { jobDirs, loadHunks, loadRecord, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
 /** What an apply's result depends on (see the file comment). */
 export interface RecordInputs {
   version: string;
+  /** The format of the cache of per-file results (APPLY_CACHE_FORMAT): what apply produces changed when it did. */
+  cacheFormat: number;
   config: KernelsConfig;
   drop: Drop;
   series: readonly SeriesEntry[];
@@ -47,60 +33,9 @@ export interface RecordInputs {
   annotate: boolean;
 }
 
-function recordDir(root: string): string {
-  return path.join(root, '.pvpatch', 'cache', 'apply-tree');
-}
-
-const RECORD = 'record.json';
-/** The manifest of the recorded tree, copied as its files are. */
-export const MANIFEST = 'manifest.json';
-
 export function recordKey(i: RecordInputs): string {
   const series = i.series.map((e) => e.name);
-  // The per-file cache's format too: what apply produces for the same inputs changed when it did.
-  return sha256(JSON.stringify([RECORD_FORMAT, APPLY_CACHE_FORMAT, i.version, i.config, i.drop.version, i.drop.files, series, i.patchShas, i.fuzz, i.annotate]));
-}
-
-/** A relative path as apply writes them: no empty, "." or ".." part, no backslash or NUL. */
-const SAFE = /^(?!.*(?:^|\/)\.{0,2}(?:\/|$))[^\\\0]+$/;
-
-/** The record, when there is a whole one of this format (a cache: anything else is no record). */
-export function loadRecord(root: string): TreeRecord | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(path.join(recordDir(root), RECORD), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const r = parsed as Partial<TreeRecord> | null;
-  if (!r || r.format !== RECORD_FORMAT || typeof r.key !== 'string' || typeof r.drop !== 'string' || !Array.isArray(r.files) || !Array.isArray(r.dirs) || !Array.isArray(r.hunks) || !Array.isArray(r.patchStats)) return undefined;
-  for (const p of r.patchStats) if (!Array.isArray(p) || p.length !== 3 || p.some((x) => typeof x !== 'string')) return undefined;
-  for (const f of r.files) {
-    if (!Array.isArray(f) || typeof f[0] !== 'string' || !SAFE.test(f[0]) || (f[1] !== null && (typeof f[1] !== 'string' || !SAFE.test(f[1]))) || typeof f[2] !== 'string') return undefined;
-  }
-  for (const d of r.dirs) if (!Array.isArray(d) || typeof d[0] !== 'string' || (d[0] !== '' && !SAFE.test(d[0])) || typeof d[1] !== 'string') return undefined;
-  return r as TreeRecord;
-}
-
-/** The recorded patches' sha256 and stat key, by name. */
-export function patchStatsOf(rec: TreeRecord): Map<string, readonly [string, string]> {
-  return new Map(rec.patchStats.map(([name, sha, stat]) => [name, [sha, stat] as const]));
-}
-
-/** The record's files as copy jobs (sources made absolute under `root`). */
-export function recordJobs(root: string, rec: TreeRecord): TrustedJob[] {
-  return rec.files.map(([src, dst, stat]) => ({ src: `${root}/${src}`, dst, stat }));
-}
-
-/** The directories the jobs' files go in (relative; parents before children). */
-export function jobDirs(jobs: readonly TrustedJob[]): string[] {
-  const dirs = new Set<string>();
-  for (const j of jobs) {
-    if (j.dst === null) continue;
-    const at = j.dst.lastIndexOf('/');
-    if (at > 0) dirs.add(j.dst.slice(0, at));
-  }
-  return [...dirs].sort();
+  return sha256(JSON.stringify([RECORD_FORMAT, i.cacheFormat, i.version, i.config, i.drop.version, i.drop.files, series, i.patchShas, i.fuzz, i.annotate]));
 }
 
 function lstatKey(file: string): string | undefined {
@@ -158,7 +93,7 @@ export type RecordedFile = [string, string | null, string | undefined];
  * must be given (the drop's, from when its bytes were verified); when one is not, or a cache text is
  * gone, no record is kept (the next apply does the whole work).
  */
-export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files'>, files: readonly RecordedFile[], manifestText: string): void {
+export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files' | 'id' | 'hunkCount' | 'notable'>, hunks: readonly HunkOutcome[], files: readonly RecordedFile[], manifestText: string): void {
   const dir = recordDir(root);
   const recordFile = path.join(dir, RECORD);
   fs.rmSync(recordFile, { force: true });
@@ -174,5 +109,8 @@ export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files
   const manifestKey = lstatKey(`${root}/${manifestSrc}`);
   if (manifestKey === undefined) return;
   out.push([manifestSrc, '.pvpatch/manifest.json', manifestKey]);
-  replaceFileSync(recordFile, JSON.stringify({ format: RECORD_FORMAT, ...rec, files: out } satisfies TreeRecord));
+  const id = randomBytes(8).toString('hex');
+  replaceFileSync(path.join(dir, HUNKS), JSON.stringify({ id, hunks }));
+  const notable = hunks.filter((h) => h.status !== 'exact');
+  replaceFileSync(recordFile, JSON.stringify({ format: RECORD_FORMAT, id, ...rec, hunkCount: hunks.length, notable, files: out } satisfies TreeRecord));
 }

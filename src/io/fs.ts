@@ -4,6 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { InputError, IoError } from '../core/errors.js';
 import { journalling, record, recordMkdir, siblingName, TEMP_RE } from './undo.js';
+import { isLiveTemp } from './live-temps.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -252,11 +253,12 @@ export function readBoundedStatSync(file: string, display: string, what = 'the f
  * are fsynced before the swap (so that a power loss cannot leave empty files where the old tree
  * was), unless `durable: false` (a tree that can be made again, such as apply's out/).
  */
-export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>, options: { durable?: boolean } = {}): Promise<void> {
+export async function replaceDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>, options: { durable?: boolean; tmp?: string } = {}): Promise<void> {
   const parent = path.dirname(target);
   const made = await mkdirRecorded(parent);
-  const tmp = siblingName(target, 'new');
-  await fsp.mkdir(tmp);
+  // options.tmp: the temp sibling (named as siblingName(target, 'new') names it) made by the caller.
+  const tmp = options.tmp ?? siblingName(target, 'new');
+  if (options.tmp === undefined) await fsp.mkdir(tmp);
   try {
     await fill(tmp);
     if (options.durable !== false) await syncTree(tmp);
@@ -276,7 +278,8 @@ export async function replaceDirAtomic(target: string, fill: (tmpDir: string) =>
     throw new IoError(`cannot replace: ${describeErrno(err)}`, { file: target }, err);
   }
   await fsp.rename(tmp, target);
-  await syncDir(parent);
+  // A tree that is not made durable (it can be made again) gains nothing from a durable rename.
+  if (options.durable !== false) await syncDir(parent);
   if (had && !kept) await fsp.rm(old, { recursive: true, force: true });
 }
 
@@ -344,8 +347,8 @@ export async function recoverSiblings(dir: string, only?: string): Promise<strin
     const m = TEMP_RE.exec(n);
     if (!m) continue;
     const [, name, kind, pid] = m as unknown as [string, string, string, string];
-    if ((only !== undefined && name !== only) || pidAlive(Number(pid))) continue;
     const p = path.join(dir, n);
+    if ((only !== undefined && name !== only) || pidAlive(Number(pid)) || isLiveTemp(p)) continue;
     if (kind === 'old') {
       const target = path.join(dir, name);
       if (!(await fsp.lstat(target).then(() => true, () => false))) {

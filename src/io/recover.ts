@@ -10,14 +10,23 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** `dir` and every directory below it (symlinks are not followed). */
-async function dirsUnder(dir: string): Promise<string[]> {
+async function dirsUnder(dir: string, skip?: string): Promise<string[]> {
   if (!(await isDir(dir))) return [];
   const out = [dir];
   for (let i = 0; i < out.length; i++) {
     const entries = await fsp.readdir(out[i] as string, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if (e.isDirectory()) out.push(path.join(out[i] as string, e.name));
+    for (const e of entries) if (e.isDirectory() && path.join(out[i] as string, e.name) !== skip) out.push(path.join(out[i] as string, e.name));
   }
   return out;
+}
+
+/**
+ * The directories of .pvpatch/ that may hold temp siblings: not .pvpatch/cache/, whose files
+ * (thousands of apply results) are only ever written through their own `.part-PID-HEX` names,
+ * which the cache's own pruning removes (src/io/apply-cache.ts).
+ */
+function stateDirs(root: string): Promise<string[]> {
+  return dirsUnder(path.join(root, '.pvpatch'), path.join(root, '.pvpatch', 'cache'));
 }
 
 /**
@@ -36,7 +45,7 @@ export async function recoverWorkspace(root: string): Promise<string[]> {
   if (command) done.unshift(`rolled back the interrupted "pvpatch ${command}"`);
   for (const d of [root, path.join(root, 'upstream')]) if (await isDir(d)) done.push(...(await recoverSiblings(d)));
   for (const d of await dirsUnder(path.join(root, 'patches'))) done.push(...(await recoverSiblings(d)));
-  for (const d of await dirsUnder(path.join(root, '.pvpatch'))) done.push(...(await recoverSiblings(d)));
+  for (const d of await stateDirs(root)) done.push(...(await recoverSiblings(d)));
   const rebase = path.join(root, '.pvpatch', 'rebase');
   if ((await isDir(rebase)) && !(await fsp.lstat(path.join(rebase, 'state.json')).then(() => true, () => false))) {
     await fsp.rm(rebase, { recursive: true, force: true });
@@ -50,7 +59,7 @@ export async function recoverWorkspace(root: string): Promise<string[]> {
 /** Is there anything for recoverWorkspace to do? (Reads the same directories, changes nothing.) */
 export async function needsRecovery(root: string): Promise<boolean> {
   if (await fsp.lstat(path.join(root, UNDO_JOURNAL)).then(() => true, () => false)) return true;
-  const dirs = [root, path.join(root, 'upstream'), ...(await dirsUnder(path.join(root, 'patches'))), ...(await dirsUnder(path.join(root, '.pvpatch')))];
+  const dirs = [root, path.join(root, 'upstream'), ...(await dirsUnder(path.join(root, 'patches'))), ...(await stateDirs(root))];
   for (const d of dirs) {
     const names = await fsp.readdir(d).catch(() => [] as string[]);
     if (names.some((n) => TEMP_RE.test(n))) return true;

@@ -1,10 +1,44 @@
-// The worker of trusted-copy.ts: given the jobs at start, it waits for the destination root, then
-// takes jobs through the shared counter until none is left, and answers with its result.
+// The worker of trusted-copy.ts. Given jobs, it waits for the destination root, takes jobs through
+// the shared counter until none is left, and answers with its result. Given a prefetch instead (a
+// workspace and a temp directory), it reads the record of the last apply's tree itself, says which
+// record it read (its id, or null), makes the tree's directories and copies (see apply-prefetch.ts).
+import { mkdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { jobDirs, loadRecord, recordJobs } from './apply-record-read.js';
 import { runJobs, type TrustedJob } from './trusted-copy-core.js';
 
-const { jobs, shared, mode } = workerData as { jobs: TrustedJob[]; shared: SharedArrayBuffer; mode: number };
-parentPort?.once('message', (m: { root: string } | { cancel: true }) => {
-  parentPort?.postMessage('root' in m ? runJobs(jobs, m.root, mode, new Int32Array(shared)) : { ok: true });
+interface Prefetch {
+  wsRoot: string;
+  tmp: string;
+  drop?: string;
+}
+
+const data = workerData as { jobs?: TrustedJob[]; prefetch?: Prefetch; shared: SharedArrayBuffer; mode: number };
+const shared = new Int32Array(data.shared);
+
+if (data.prefetch) {
+  const { wsRoot, tmp, drop } = data.prefetch;
+  const rec = loadRecord(wsRoot);
+  if (!rec || (drop !== undefined && rec.drop !== drop)) {
+    parentPort?.postMessage({ loaded: null });
+    parentPort?.postMessage({ ok: true });
+  } else {
+    parentPort?.postMessage({ loaded: rec.id });
+    const jobs = recordJobs(wsRoot, rec);
+    let made = true;
+    try {
+      for (const d of jobDirs(jobs)) mkdirSync(`${tmp}/${d}`, { recursive: true });
+    } catch {
+      // The temp directory went (the apply was called off): nothing to copy into.
+      made = false;
+    }
+    parentPort?.postMessage(made ? runJobs(jobs, tmp, data.mode, shared) : { ok: false, file: tmp, why: 'the temp directory is gone' });
+  }
   parentPort?.close();
-});
+} else {
+  const jobs = data.jobs ?? [];
+  parentPort?.once('message', (m: { root: string } | { cancel: true }) => {
+    parentPort?.postMessage('root' in m ? runJobs(jobs, m.root, data.mode, shared) : { ok: true });
+    parentPort?.close();
+  });
+}

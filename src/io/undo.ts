@@ -7,7 +7,8 @@
 // a command happened completely or not at all. (A command that fails with an error keeps what it
 // wrote, as before.) Decisions and recorded resolutions (.pvpatch/rebase/items, .pvpatch/rr-cache)
 // are curated work saved one at a time while the review screen runs: kept, never rolled back.
-// Recovery acts only inside the workspace: a change outside it (`apply --out /elsewhere`) stays.
+// Recovery acts only inside the workspace: a change outside it (`apply --out /elsewhere`) stays, and
+// is not journalled.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -54,8 +55,12 @@ function inside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Paths whose writes are kept even when the command dies (see the file comment). */
+/**
+ * Paths whose writes are kept even when the command dies (see the file comment), and those outside
+ * the workspace, which recovery leaves as they are (no journal entry is written for them).
+ */
 function exempt(root: string, target: string): boolean {
+  if (!inside(root, target)) return true;
   const rel = path.relative(root, target).split(path.sep).join('/');
   return rel === '.pvpatch' || rel === '.pvpatch/lock' || rel === UNDO_JOURNAL
     || rel.startsWith('.pvpatch/rebase/items/') || rel === '.pvpatch/rebase/items'

@@ -19,6 +19,9 @@ interface Out {
 
 const recordDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply-tree');
 
+/** Temp siblings (of out trees) left in the workspace root. */
+const temps = async (root: string): Promise<string[]> => (await fsp.readdir(root)).filter((n) => n.includes('.pvpatch-'));
+
 /** Relative path → mode and content of every file under dir. */
 async function treeWithModes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -53,7 +56,7 @@ describe('apply: the record of the last tree', () => {
     await age();
     // First: applied, recorded. Second: copied from the record (the text output says so).
     await checked(root, 'first', false);
-    expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['manifest.json', 'record.json']);
+    expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['hunks.json', 'manifest.json', 'record.json']);
     await checked(root, 'second', true);
     const text = pvpatch(['apply', '--out', 'text'], { cwd: root });
     expect(text.code, text.stderr).toBe(0);
@@ -92,7 +95,35 @@ describe('apply: the record of the last tree', () => {
     expect(plain.cache?.tree).toBe(false);
     expect(apply(root, 'plain2', ['--no-annotate']).cache?.tree).toBe(true);
     expect(await readTree(path.join(root, 'plain2'))).toEqual(await readTree(path.join(root, 'plain')));
+    // The copies started while the CLI loaded (apply-prefetch.ts) were moved into place or removed.
+    expect(await temps(root)).toEqual([]);
   }, 120_000);
+
+  it('leaves no temp directory of the copy started at start-up when the command fails or is another', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    apply(root, 'out');
+    // A bad option value (exit 2), a hunk that no longer applies (exit 1), a held lock (exit 2).
+    expect(pvpatch(['apply', '--fuzz', '9'], { cwd: root }).code).toBe(2);
+    expect(await temps(root)).toEqual([]);
+    const patch = path.join(root, 'patches', 'blkfront', 'elevator-noop.patch');
+    const text = await fsp.readFile(patch, 'utf8');
+    // Every context and removed line changed: the hunks match nowhere, even with fuzz.
+    await fsp.writeFile(patch, text.replace(/^([ -])(?!-- )(.*)$/gm, '$1$2 /* not there */'));
+    expect(pvpatch(['apply'], { cwd: root }).code).toBe(1);
+    expect(await temps(root)).toEqual([]);
+    await fsp.writeFile(patch, text);
+    const lock = path.join(root, '.pvpatch', 'lock');
+    await fsp.writeFile(lock, JSON.stringify({ pid: process.pid, command: 'test' }) + '\n');
+    const locked = pvpatch(['apply'], { cwd: root });
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toMatch(/locked by pvpatch process/);
+    expect(await temps(root)).toEqual([]);
+    await fsp.rm(lock);
+    // The tree is still the one the first apply wrote, and the next apply copies it again.
+    expect(apply(root, 'out').cache?.tree).toBe(true);
+    expect(await temps(root)).toEqual([]);
+  }, 60_000);
 
   it('refuses a drop file changed since the record, and a symlink added to the drop, writing nothing', async () => {
     const root = await copySampleWorkspace();

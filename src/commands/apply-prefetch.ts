@@ -1,0 +1,120 @@
+// Copying the last apply's tree while the CLI starts. Most of a repeated `pvpatch apply` is the
+// copy of the tree its record names (src/io/apply-record.ts), and node takes as long to load the
+// command's code as the copy takes: so cli.ts, before it loads anything else, looks whether its
+// arguments are a plain `apply` and, if so, starts a worker that reads the record and copies that
+// tree into a temp sibling of the target. Nothing is decided there: the command later checks the
+// record against its inputs as it always does, joins the copy if they are the same, and otherwise
+// the temp directory is removed unused. This module loads only node's own modules (and the copy's).
+import fs from 'node:fs';
+import path from 'node:path';
+import { startPrefetchedCopy, type PrefetchedCopy } from '../io/trusted-copy.js';
+import { keepTemp } from '../io/live-temps.js';
+
+interface Pending {
+  target: string;
+  copy: PrefetchedCopy;
+  taken: boolean;
+}
+
+let pending: Pending | undefined;
+
+/** The apply options that do not change what is copied (anything else: no prefetch). */
+const VALUE_OPTIONS = new Set(['--out', '--drop', '--fuzz']);
+const FLAGS = new Set(['--no-annotate', '--json', '--build']);
+
+/** The workspace, --out and --drop of a plain `apply` command line; undefined for anything else. */
+function plainApply(args: readonly string[]): { workspace?: string; out?: string; drop?: string } | undefined {
+  const got: { workspace?: string; out?: string; drop?: string } = {};
+  let i = 0;
+  for (; i < args.length && args[i] !== 'apply'; i++) {
+    const a = args[i] as string;
+    if (a === '-C' || a === '--workspace') got.workspace = args[++i];
+    else if (a.startsWith('--workspace=')) got.workspace = a.slice('--workspace='.length);
+    else return undefined;
+  }
+  if (i >= args.length) return undefined;
+  for (i++; i < args.length; i++) {
+    const a = args[i] as string;
+    const eq = a.indexOf('=');
+    const [name, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    if (FLAGS.has(name) && inline === undefined) continue;
+    if (!VALUE_OPTIONS.has(name)) return undefined;
+    const value = inline ?? args[++i];
+    if (value === undefined) return undefined;
+    if (name === '--out') got.out = value;
+    if (name === '--drop') got.drop = value;
+  }
+  return got;
+}
+
+/** The workspace root as findWorkspaceRoot finds it (synchronously), or undefined. */
+function rootOf(explicit: string | undefined, cwd: string): string | undefined {
+  const has = (dir: string): boolean => fs.existsSync(path.join(dir, 'kernels.json'));
+  if (explicit !== undefined) {
+    const root = path.resolve(cwd, explicit);
+    return has(root) ? root : undefined;
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (has(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Is `parent` a directory reached without a symlink from `root` when it lies inside it (as checkTreeTarget requires)? */
+function plainParent(root: string, parent: string): boolean {
+  const rel = path.relative(root, parent);
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  const steps = inside ? rel.split(path.sep).filter(Boolean).map((_, k, all) => path.join(root, ...all.slice(0, k + 1))) : [parent];
+  for (const p of [...steps, parent]) {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st || !st.isDirectory()) return false;
+  }
+  return true;
+}
+
+/**
+ * When `argv` (process.argv) is a plain `apply` (its options among those above, the cache used)
+ * of a workspace with a record, start copying the recorded tree next to the target. Never throws:
+ * anything unexpected means no prefetch, and the command does what it always does.
+ */
+export function prefetchApply(argv: readonly string[], cwd: string = process.cwd()): void {
+  try {
+    const plain = plainApply(argv.slice(2));
+    if (!plain) return;
+    const root = rootOf(plain.workspace, cwd);
+    if (root === undefined || !fs.existsSync(path.join(root, '.pvpatch', 'cache', 'apply-tree', 'record.json'))) return;
+    const target = path.resolve(root, plain.out ?? 'out');
+    const parent = path.dirname(target);
+    if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return;
+    // The temp sibling replaceDirAtomic would make (src/io/undo.ts TEMP_RE: recovery knows it).
+    const hex = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+    const tmp = path.join(parent, `.${path.basename(target)}.pvpatch-new-${process.pid}-${hex}`);
+    fs.mkdirSync(tmp);
+    keepTemp(tmp);
+    const copy = startPrefetchedCopy(root, tmp, plain.drop, 0o666 & ~process.umask());
+    if (!copy) {
+      fs.rmdirSync(tmp);
+      return;
+    }
+    pending = { target, copy, taken: false };
+  } catch {
+    pending = undefined;
+  }
+}
+
+/**
+ * The copy started for `target`, if there is one, for the command to join. Whatever it does with
+ * it, settlePrefetch discards what is left: a temp directory moved into place is no longer there.
+ */
+export function takePrefetch(target: string): PrefetchedCopy | undefined {
+  if (!pending || pending.taken || pending.target !== target) return undefined;
+  pending.taken = true;
+  return pending.copy;
+}
+
+/** At the end of the command: the copy is stopped (if it still runs) and its temp directory, unless moved into place, removed. */
+export async function settlePrefetch(): Promise<void> {
+  const p = pending;
+  pending = undefined;
+  await p?.copy.discard();
+}
