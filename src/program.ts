@@ -1,8 +1,9 @@
 // Commander wiring only: each command lives in src/commands/ and registers itself here.
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 /**
  * The command a command line runs: the first word after the program options (`-C DIR`,

@@ -12,9 +12,9 @@ import { startTrustedCopy } from '../io/trusted-copy.js';
 import { APPLY_CACHE_FORMAT } from '../io/apply-cache.js';
 import { takePrefetch } from './apply-prefetch.js';
 import { dropDir, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
-import { VERSION } from '../program.js';
+import { VERSION } from '../version.js';
 import type { ApplyOutcome } from './apply.js';
-import { print, printJson, table, withWorkspace } from './common.js';
+import { globalOptions, print, printJson, table, withWorkspaceAt } from './common.js';
 
 export interface ApplyOptions {
   drop?: string;
@@ -104,34 +104,41 @@ export function registerApply(program: Command): void {
     .option('--no-cache', 'apply every touched file again: neither use nor keep earlier results (.pvpatch/cache/apply, .pvpatch/cache/apply-tree)')
     .option('--build', 'then build the tree for every kernel (as `pvpatch build`)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: ApplyOptions, cmd: Command) => {
-      const fuzz = opts.fuzz === undefined ? 2 : Number(opts.fuzz);
-      if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
-      const { outcome, ws } = await withWorkspace(cmd, 'apply', async (ws) => {
-        const target = path.resolve(ws.root, opts.out ?? 'out');
-        const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
-        // Loaded only when the tree cannot be copied as the last apply wrote it.
-        const mem = (await replayApply(ws, target, run)) ?? (await (await import('./apply.js')).applyAndWrite(ws, target, run));
-        return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
-      });
-      let buildOk = true;
-      let builds;
-      if (opts.build) {
-        // Loaded only for --build: a plain apply does not pay for the build modules.
-        const { runBuildMatrix } = await import('./build.js');
-        builds = await runBuildMatrix(ws, outcome.out, { json: opts.json });
-        buildOk = builds.every((b) => b.ok);
-      }
-      if (opts.json) {
-        printJson({ drop: outcome.drop, out: outcome.out, patches: outcome.patches, hunks: outcome.hunks, regions: outcome.regions, cache: outcome.cache, ...(builds ? { build: { ok: buildOk, kernels: builds.map(({ log: _l, ...b }) => b) } } : {}) });
-        if (!buildOk) process.exitCode = 1;
-        return;
-      }
-      print(renderApply(outcome, ws.root));
-      if (builds) {
-        const { renderMatrix } = await import('./build.js');
-        print('\n' + renderMatrix(ws, builds));
-        if (!buildOk) throw new CheckFailed(`build failed for ${builds.filter((b) => !b.ok).map((b) => b.kernel).join(', ')}`);
-      }
-    });
+    .action((opts: ApplyOptions, cmd: Command) => runApply(opts, globalOptions(cmd).workspace));
 }
+
+/**
+ * What `pvpatch apply` does with its options (`workspace`: the program's -C): also called by cli.ts
+ * straight away for a plain apply command line (apply-prefetch.ts), without commander.
+ */
+export async function runApply(opts: ApplyOptions, workspace: string | undefined): Promise<void> {
+  const fuzz = opts.fuzz === undefined ? 2 : Number(opts.fuzz);
+  if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
+  const { outcome, ws } = await withWorkspaceAt(workspace, 'apply', async (ws) => {
+    const target = path.resolve(ws.root, opts.out ?? 'out');
+    const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
+    // Loaded only when the tree cannot be copied as the last apply wrote it.
+    const mem = (await replayApply(ws, target, run)) ?? (await (await import('./apply.js')).applyAndWrite(ws, target, run));
+    return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
+  });
+  let buildOk = true;
+  let builds;
+  if (opts.build) {
+    // Loaded only for --build: a plain apply does not pay for the build modules.
+    const { runBuildMatrix } = await import('./build.js');
+    builds = await runBuildMatrix(ws, outcome.out, { json: opts.json });
+    buildOk = builds.every((b) => b.ok);
+  }
+  if (opts.json) {
+    printJson({ drop: outcome.drop, out: outcome.out, patches: outcome.patches, hunks: outcome.hunks, regions: outcome.regions, cache: outcome.cache, ...(builds ? { build: { ok: buildOk, kernels: builds.map(({ log: _l, ...b }) => b) } } : {}) });
+    if (!buildOk) process.exitCode = 1;
+    return;
+  }
+  print(renderApply(outcome, ws.root));
+  if (builds) {
+    const { renderMatrix } = await import('./build.js');
+    print('\n' + renderMatrix(ws, builds));
+    if (!buildOk) throw new CheckFailed(`build failed for ${builds.filter((b) => !b.ok).map((b) => b.kernel).join(', ')}`);
+  }
+}
+

@@ -18,17 +18,27 @@ interface Pending {
 
 let pending: Pending | undefined;
 
-/** The apply options that do not change what is copied (anything else: no prefetch). */
+/** A plain `apply` command line: the program's -C and the command's options, as commander gives them. */
+export interface PlainApply {
+  workspace?: string;
+  opts: { out?: string; drop?: string; fuzz?: string; annotate: boolean; cache: true; build?: boolean; json?: boolean };
+}
+
 const VALUE_OPTIONS = new Set(['--out', '--drop', '--fuzz']);
 const FLAGS = new Set(['--no-annotate', '--json', '--build']);
 
-/** The workspace, --out and --drop of a plain `apply` command line; undefined for anything else. */
-function plainApply(args: readonly string[]): { workspace?: string; out?: string; drop?: string } | undefined {
-  const got: { workspace?: string; out?: string; drop?: string } = {};
+/**
+ * `argv` (process.argv) when it is a plain `apply`: only -C/--workspace before the command, only
+ * --out, --drop, --fuzz (a value each), --no-annotate, --json, --build after it (no --no-cache, no
+ * --help, nothing else, nothing missing); undefined for anything else, which commander parses.
+ */
+export function plainApplyCommand(argv: readonly string[]): PlainApply | undefined {
+  const args = argv.slice(2);
+  const got: PlainApply = { opts: { annotate: true, cache: true } };
   let i = 0;
   for (; i < args.length && args[i] !== 'apply'; i++) {
     const a = args[i] as string;
-    if (a === '-C' || a === '--workspace') got.workspace = args[++i];
+    if ((a === '-C' || a === '--workspace') && i + 1 < args.length) got.workspace = args[++i];
     else if (a.startsWith('--workspace=')) got.workspace = a.slice('--workspace='.length);
     else return undefined;
   }
@@ -37,12 +47,16 @@ function plainApply(args: readonly string[]): { workspace?: string; out?: string
     const a = args[i] as string;
     const eq = a.indexOf('=');
     const [name, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    if (FLAGS.has(name) && inline === undefined) continue;
+    if (FLAGS.has(name) && inline === undefined) {
+      if (name === '--no-annotate') got.opts.annotate = false;
+      else if (name === '--json') got.opts.json = true;
+      else got.opts.build = true;
+      continue;
+    }
     if (!VALUE_OPTIONS.has(name)) return undefined;
     const value = inline ?? args[++i];
     if (value === undefined) return undefined;
-    if (name === '--out') got.out = value;
-    if (name === '--drop') got.drop = value;
+    got.opts[name.slice(2) as 'out' | 'drop' | 'fuzz'] = value;
   }
   return got;
 }
@@ -73,17 +87,16 @@ function plainParent(root: string, parent: string): boolean {
 }
 
 /**
- * When `argv` (process.argv) is a plain `apply` (its options among those above, the cache used)
- * of a workspace with a record, start copying the recorded tree next to the target. Never throws:
- * anything unexpected means no prefetch, and the command does what it always does.
+ * For a plain apply (see plainApplyCommand) of a workspace with a record, start copying the
+ * recorded tree next to the target. Never throws: anything unexpected means no prefetch, and the
+ * command does what it always does.
  */
-export function prefetchApply(argv: readonly string[], cwd: string = process.cwd()): void {
+export function prefetchApply(plain: PlainApply | undefined, cwd: string = process.cwd()): void {
   try {
-    const plain = plainApply(argv.slice(2));
     if (!plain) return;
     const root = rootOf(plain.workspace, cwd);
     if (root === undefined || !fs.existsSync(path.join(root, '.pvpatch', 'cache', 'apply-tree', 'record.json'))) return;
-    const target = path.resolve(root, plain.out ?? 'out');
+    const target = path.resolve(root, plain.opts.out ?? 'out');
     const parent = path.dirname(target);
     if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return;
     // The temp sibling replaceDirAtomic would make (src/io/undo.ts TEMP_RE: recovery knows it).
@@ -91,7 +104,7 @@ export function prefetchApply(argv: readonly string[], cwd: string = process.cwd
     const tmp = path.join(parent, `.${path.basename(target)}.pvpatch-new-${process.pid}-${hex}`);
     fs.mkdirSync(tmp);
     keepTemp(tmp);
-    const copy = startPrefetchedCopy(root, tmp, plain.drop, 0o666 & ~process.umask());
+    const copy = startPrefetchedCopy(root, tmp, plain.opts.drop, 0o666 & ~process.umask());
     if (!copy) {
       fs.rmdirSync(tmp);
       return;

@@ -6,7 +6,7 @@ import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouc
 import { recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
-import { VERSION } from '../program.js';
+import { VERSION } from '../version.js';
 import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { assembleManifest, buildManifest, fileRegions, type Manifest, type ManifestRegion } from '../core/manifest.js';
 import { joinLines } from '../core/patch/apply.js';

@@ -21,7 +21,12 @@ export async function openWorkspace(cmd: Command): Promise<Workspace> {
 
 /** Open the workspace holding its lock for the duration of `fn` (for commands that change it). */
 export async function withWorkspace<T>(cmd: Command, name: string, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  const root = await findWorkspaceRoot(globalOptions(cmd).workspace);
+  return withWorkspaceAt(globalOptions(cmd).workspace, name, fn);
+}
+
+/** withWorkspace for the workspace given by -C (`workspace`; undefined: found from the current directory). */
+export async function withWorkspaceAt<T>(workspace: string | undefined, name: string, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+  const root = await findWorkspaceRoot(workspace);
   return withLock(root, name, async () => fn(await loadWorkspace(root)));
 }
 

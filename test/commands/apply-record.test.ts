@@ -125,6 +125,27 @@ describe('apply: the record of the last tree', () => {
     expect(await temps(root)).toEqual([]);
   }, 60_000);
 
+  it('answers a plain apply command line (run without commander) as commander would', async () => {
+    const root = await copySampleWorkspace();
+    // The same bad value, through the plain path and through commander (--no-cache is not plain).
+    const plainBad = pvpatch(['apply', '--fuzz=9'], { cwd: root });
+    const parsedBad = pvpatch(['apply', '--no-cache', '--fuzz', '9'], { cwd: root });
+    expect([plainBad.code, plainBad.stderr]).toEqual([2, 'pvpatch: --fuzz must be 0..3, not "9"\n']);
+    expect([parsedBad.code, parsedBad.stderr]).toEqual([plainBad.code, plainBad.stderr]);
+    // Not plain, so commander's own messages: a missing value, an unknown option, --help.
+    expect(pvpatch(['apply', '--out'], { cwd: root }).stderr).toMatch(/option '--out <dir>' argument missing/);
+    expect(pvpatch(['apply', '--bogus'], { cwd: root }).code).toBe(2);
+    expect(pvpatch(['apply', '--help'], { cwd: root }).stdout).toMatch(/--no-cache/);
+    // -C before the command, options in any order and spelling: the same tree and outcomes.
+    const a = pvpatch(['-C', root, 'apply', '--json', '--fuzz', '1', '--out=a', '--no-annotate'], { cwd: path.dirname(root) });
+    const b = pvpatch(['--workspace', root, 'apply', '--no-cache', '--no-annotate', '--out', 'b', '--fuzz=1', '--json'], { cwd: path.dirname(root) });
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect((JSON.parse(a.stdout) as Out).hunks).toEqual((JSON.parse(b.stdout) as Out).hunks);
+    expect(await readTree(path.join(root, 'a'))).toEqual(await readTree(path.join(root, 'b')));
+    expect(await fsp.readFile(path.join(root, 'a', 'blkfront', 'blkfront.c'), 'utf8')).not.toMatch(/pvpatch: /);
+  }, 60_000);
+
   it('refuses a drop file changed since the record, and a symlink added to the drop, writing nothing', async () => {
     const root = await copySampleWorkspace();
     await age();
