@@ -1,11 +1,11 @@
-// The worker of trusted-copy.ts. Given jobs, it waits for the destination root, takes jobs through
-// the shared counter until none is left, and answers with its result. Given a prefetch instead (a
+// The worker of trusted-copy.ts. Given jobs, it waits for the destination root, takes jobs from the
+// first (see trusted-copy-core.ts) until it meets the main thread's, and answers with its result. Given a prefetch instead (a
 // workspace and a temp directory), it reads the record of the last apply's tree itself, says which
 // record it read (its id, or null), makes the tree's directories and copies (see apply-prefetch.ts).
 import { mkdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { jobDirs, loadRecord, recordJobs } from './apply-record-read.js';
-import { runJobs, type TrustedJob } from './trusted-copy-core.js';
+import { claimFlags, runJobs, type TrustedJob } from './trusted-copy-core.js';
 
 interface Prefetch {
   wsRoot: string;
@@ -13,8 +13,8 @@ interface Prefetch {
   drop?: string;
 }
 
-const data = workerData as { jobs?: TrustedJob[]; prefetch?: Prefetch; shared: SharedArrayBuffer; mode: number };
-const shared = new Int32Array(data.shared);
+const data = workerData as { jobs?: TrustedJob[]; claims?: SharedArrayBuffer; prefetch?: Prefetch; shared: SharedArrayBuffer; mode: number };
+const control = new Int32Array(data.shared);
 
 if (data.prefetch) {
   const { wsRoot, tmp, drop } = data.prefetch;
@@ -23,8 +23,10 @@ if (data.prefetch) {
     parentPort?.postMessage({ loaded: null });
     parentPort?.postMessage({ ok: true });
   } else {
-    parentPort?.postMessage({ loaded: rec.id });
     const jobs = recordJobs(wsRoot, rec);
+    // The claim flags of these jobs, for the main thread to join with (it takes them from the last).
+    const claims = claimFlags(jobs.length);
+    parentPort?.postMessage({ loaded: rec.id, claims: claims.buffer });
     let made = true;
     try {
       for (const d of jobDirs(jobs)) mkdirSync(`${tmp}/${d}`, { recursive: true });
@@ -32,13 +34,14 @@ if (data.prefetch) {
       // The temp directory went (the apply was called off): nothing to copy into.
       made = false;
     }
-    parentPort?.postMessage(made ? runJobs(jobs, tmp, data.mode, shared) : { ok: false, file: tmp, why: 'the temp directory is gone' });
+    parentPort?.postMessage(made ? runJobs(jobs, tmp, data.mode, control, claims) : { ok: false, file: tmp, why: 'the temp directory is gone' });
   }
   parentPort?.close();
 } else {
   const jobs = data.jobs ?? [];
+  const claims = new Int32Array(data.claims ?? new SharedArrayBuffer(4));
   parentPort?.once('message', (m: { root: string } | { cancel: true }) => {
-    parentPort?.postMessage('root' in m ? runJobs(jobs, m.root, data.mode, shared) : { ok: true });
+    parentPort?.postMessage('root' in m ? runJobs(jobs, m.root, data.mode, control, claims) : { ok: true });
     parentPort?.close();
   });
 }

@@ -1,9 +1,9 @@
 // Copying many files trusted by their recorded stats (a whole tree apply made before) on two
-// threads at once: the main thread and a worker take jobs from one shared counter.
+// threads at once: a worker takes the jobs from the first, the main thread from the last.
 import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DONE, SLOTS, STOPPED, runJobs, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
+import { claimFlags, DONE, SLOTS, STOPPED, runJobs, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 
 export type { CopyResult, TrustedJob } from './trusted-copy-core.js';
 
@@ -16,17 +16,23 @@ export interface TrustedCopy {
 
 const WORKER = new URL('./trusted-copy-worker.js', import.meta.url);
 
-type Message = CopyResult | { loaded: string | null };
+type Message = CopyResult | { loaded: string | null; claims?: SharedArrayBuffer };
+
+/** What a prefetching worker says once it read the record: its id and the claim flags of its jobs. */
+interface Loaded {
+  id: string;
+  claims: Int32Array;
+}
 
 /** A worker and what it says: the record it loaded (prefetch only) and its result. */
-function spawn(workerData: object): { worker: Worker; loaded: Promise<string | null>; answer: Promise<CopyResult> } | undefined {
+function spawn(workerData: object): { worker: Worker; loaded: Promise<Loaded | null>; answer: Promise<CopyResult> } | undefined {
   if (!existsSync(fileURLToPath(WORKER))) return undefined;
   const worker = new Worker(WORKER, { workerData });
-  let onLoaded: (id: string | null) => void = () => undefined;
-  const loaded = new Promise<string | null>((resolve) => (onLoaded = resolve));
+  let onLoaded: (l: Loaded | null) => void = () => undefined;
+  const loaded = new Promise<Loaded | null>((resolve) => (onLoaded = resolve));
   const answer = new Promise<CopyResult>((resolve) => {
     worker.on('message', (m: Message) => {
-      if ('loaded' in m) onLoaded(m.loaded);
+      if ('loaded' in m) onLoaded(m.loaded !== null && m.claims ? { id: m.loaded, claims: new Int32Array(m.claims) } : null);
       else resolve(m);
     });
     const failed = (why: string): void => {
@@ -41,12 +47,12 @@ function spawn(workerData: object): { worker: Worker; loaded: Promise<string | n
 
 const sharedSlots = (): Int32Array => new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
 
-/** The main thread's share of the jobs, then the worker's answer (its first stop wins over none). */
-async function together(jobs: readonly TrustedJob[], root: string, mode: number, shared: Int32Array, answer: Promise<CopyResult> | undefined, stopWorker: () => void): Promise<CopyResult> {
-  const mine = runJobs(jobs, root, mode, shared);
+/** The main thread's share of the jobs (from the last), then the worker's answer (its first stop wins over none). */
+async function together(jobs: readonly TrustedJob[], root: string, mode: number, control: Int32Array, claims: Int32Array, answer: Promise<CopyResult> | undefined, stopWorker: () => void): Promise<CopyResult> {
+  const mine = runJobs(jobs, root, mode, control, claims, true);
   if (!answer) return mine;
   // Every job done here or there: no need to wait for the worker (it may still be starting).
-  if (mine.ok && Atomics.load(shared, DONE) === jobs.length) {
+  if (mine.ok && Atomics.load(control, DONE) === jobs.length) {
     stopWorker();
     return mine;
   }
@@ -60,12 +66,13 @@ async function together(jobs: readonly TrustedJob[], root: string, mode: number,
  * Where no worker can be started (running from the TypeScript source) the main thread does it all.
  */
 export function startTrustedCopy(jobs: readonly TrustedJob[], mode: number): TrustedCopy {
-  const shared = sharedSlots();
-  const w = spawn({ jobs, shared: shared.buffer, mode });
+  const control = sharedSlots();
+  const claims = claimFlags(jobs.length);
+  const w = spawn({ jobs, claims: claims.buffer, shared: control.buffer, mode });
   return {
     run: async (root) => {
       w?.worker.postMessage({ root });
-      return together(jobs, root, mode, shared, w?.answer, () => void w?.worker.terminate());
+      return together(jobs, root, mode, control, claims, w?.answer, () => void w?.worker.terminate());
     },
     cancel: async () => {
       await w?.worker.terminate();
@@ -77,8 +84,8 @@ export function startTrustedCopy(jobs: readonly TrustedJob[], mode: number): Tru
 export interface PrefetchedCopy {
   /** The temp directory it copies into (a sibling of the target, made by the caller). */
   tmp: string;
-  /** The id of the record the worker copies from; null when it found no record it could use. */
-  loaded: Promise<string | null>;
+  /** The record the worker copies from (its id) and its jobs' claim flags; null when it found no record it could use. */
+  loaded: Promise<Loaded | null>;
   /** Take part in the copy with `jobs`, those of the record `id` (a stop when the worker read another). */
   join(jobs: readonly TrustedJob[], id: string): TrustedCopy;
   /** Stop the worker and remove the temp directory (nothing of it is used). */
@@ -91,11 +98,11 @@ export interface PrefetchedCopy {
  * Undefined where no worker can be started.
  */
 export function startPrefetchedCopy(wsRoot: string, tmp: string, drop: string | undefined, mode: number): PrefetchedCopy | undefined {
-  const shared = sharedSlots();
-  const w = spawn({ prefetch: { wsRoot, tmp, ...(drop === undefined ? {} : { drop }) }, shared: shared.buffer, mode });
+  const control = sharedSlots();
+  const w = spawn({ prefetch: { wsRoot, tmp, ...(drop === undefined ? {} : { drop }) }, shared: control.buffer, mode });
   if (!w) return undefined;
   const stop = async (): Promise<void> => {
-    Atomics.store(shared, STOPPED, 1);
+    Atomics.store(control, STOPPED, 1);
     await w.answer;
   };
   let discarded: Promise<void> | undefined;
@@ -104,11 +111,12 @@ export function startPrefetchedCopy(wsRoot: string, tmp: string, drop: string | 
     loaded: w.loaded,
     join: (jobs, id) => ({
       run: async (root) => {
-        if (root !== tmp || (await w.loaded) !== id) {
+        const l = await w.loaded;
+        if (root !== tmp || l?.id !== id || l.claims.length !== Math.max(1, jobs.length)) {
           await stop();
           return { ok: false, file: root, why: 'the copy thread read another record' };
         }
-        return together(jobs, root, mode, shared, w.answer, () => undefined);
+        return together(jobs, root, mode, control, l.claims, w.answer, () => undefined);
       },
       cancel: stop,
     }),
