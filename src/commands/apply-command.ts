@@ -5,15 +5,13 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { dirsUnchanged, jobDirs, loadHunks, loadRecord, patchStatsOf, recordJobs, recordKey } from '../io/apply-record.js';
+import { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, patchStatsOf, recordJobs, recordKey } from '../io/apply-record.js';
 import { replaceDirAtomic } from '../io/fs.js';
 import { checkTreeTarget } from '../io/tree-target.js';
 import { startTrustedCopy } from '../io/trusted-copy.js';
-import { APPLY_CACHE_FORMAT } from '../io/apply-cache.js';
 import { takePrefetch } from './apply-prefetch.js';
 import { dropDir, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
-import { VERSION } from '../version.js';
-import type { ApplyOutcome } from './apply.js';
+import type { ApplyOutcome, ApplyRunOptions } from './apply.js';
 import { globalOptions, print, printJson, table, withWorkspaceAt } from './common.js';
 
 export interface ApplyOptions {
@@ -26,13 +24,10 @@ export interface ApplyOptions {
   json?: boolean;
 }
 
-interface RunOptions {
+interface RunOptions extends ApplyRunOptions {
   /** Every hunk's outcome is wanted (--json), not only those that did not apply exactly. */
   allHunks: boolean;
-  drop?: string;
-  annotate?: boolean;
   fuzz: number;
-  cache?: boolean;
 }
 
 /** Thrown inside the tree's fill when a source is not as recorded: the temp tree is removed, nothing else changes. */
@@ -60,7 +55,7 @@ async function replayApply(ws: Workspace, target: string, opts: RunOptions): Pro
   const copy = pre ? pre.join(jobs, rec.id) : startTrustedCopy(jobs, 0o666 & ~process.umask());
   try {
     const patchShas = await seriesShas(ws, patchStatsOf(rec));
-    const key = recordKey({ version: VERSION, cacheFormat: APPLY_CACHE_FORMAT, config: ws.config, drop, series: ws.series, patchShas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
+    const key = recordKey({ config: ws.config, drop, series: ws.series, patchShas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
     if (key !== rec.key || !dirsUnchanged(dropDir(ws, drop.version), rec.dirs)) {
       await copy.cancel();
       void pre?.discard();
@@ -78,7 +73,7 @@ async function replayApply(ws: Workspace, target: string, opts: RunOptions): Pro
     if (err instanceof NotAsRecorded) return undefined;
     throw err;
   }
-  const fileCount = jobs.filter((j) => j.dst !== null).length - 1;
+  const fileCount = jobs.filter((j) => j.dst !== null && j.dst !== MANIFEST_IN_TREE).length;
   return { drop: drop.version, patches: rec.patches, hunks: all ?? rec.notable, hunkCount: rec.hunkCount, regions: rec.regions, fileCount, cache: { tree: true, files: 0, applied: 0 } };
 }
 

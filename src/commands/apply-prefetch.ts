@@ -9,6 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startPrefetchedCopy, type PrefetchedCopy } from '../io/trusted-copy.js';
 import { keepTemp } from '../io/live-temps.js';
+import { RECORD, recordDir } from '../io/apply-record-read.js';
+import { tempSibling } from '../io/temp-names.js';
+import { locateWorkspace } from '../io/workspace-root.js';
+import type { ApplyOptions } from './apply-command.js';
 
 interface Pending {
   target: string;
@@ -21,7 +25,7 @@ let pending: Pending | undefined;
 /** A plain `apply` command line: the program's -C and the command's options, as commander gives them. */
 export interface PlainApply {
   workspace?: string;
-  opts: { out?: string; drop?: string; fuzz?: string; annotate: boolean; cache: true; build?: boolean; json?: boolean };
+  opts: ApplyOptions;
 }
 
 const VALUE_OPTIONS = new Set(['--out', '--drop', '--fuzz']);
@@ -61,25 +65,13 @@ export function plainApplyCommand(argv: readonly string[]): PlainApply | undefin
   return got;
 }
 
-/** The workspace root as findWorkspaceRoot finds it (synchronously), or undefined. */
-function rootOf(explicit: string | undefined, cwd: string): string | undefined {
-  const has = (dir: string): boolean => fs.existsSync(path.join(dir, 'kernels.json'));
-  if (explicit !== undefined) {
-    const root = path.resolve(cwd, explicit);
-    return has(root) ? root : undefined;
-  }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (has(dir)) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
 /** Is `parent` a directory reached without a symlink from `root` when it lies inside it (as checkTreeTarget requires)? */
 function plainParent(root: string, parent: string): boolean {
   const rel = path.relative(root, parent);
   const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  const steps = inside ? rel.split(path.sep).filter(Boolean).map((_, k, all) => path.join(root, ...all.slice(0, k + 1))) : [parent];
-  for (const p of [...steps, parent]) {
+  // Every directory from the root down to the parent (which is the last), or only the parent.
+  const chain = inside && rel !== '' ? rel.split(path.sep).map((_, k, all) => path.join(root, ...all.slice(0, k + 1))) : [parent];
+  for (const p of chain) {
     const st = fs.lstatSync(p, { throwIfNoEntry: false });
     if (!st || !st.isDirectory()) return false;
   }
@@ -94,14 +86,13 @@ function plainParent(root: string, parent: string): boolean {
 export function prefetchApply(plain: PlainApply | undefined, cwd: string = process.cwd()): void {
   try {
     if (!plain) return;
-    const root = rootOf(plain.workspace, cwd);
-    if (root === undefined || !fs.existsSync(path.join(root, '.pvpatch', 'cache', 'apply-tree', 'record.json'))) return;
+    const root = locateWorkspace(plain.workspace, cwd);
+    if (root === undefined || !fs.existsSync(path.join(recordDir(root), RECORD))) return;
     const target = path.resolve(root, plain.opts.out ?? 'out');
     const parent = path.dirname(target);
     if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return;
-    // The temp sibling replaceDirAtomic would make (src/io/undo.ts TEMP_RE: recovery knows it).
-    const hex = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
-    const tmp = path.join(parent, `.${path.basename(target)}.pvpatch-new-${process.pid}-${hex}`);
+    // The temp sibling replaceDirAtomic would make (named without node:crypto, not loaded yet).
+    const tmp = tempSibling(target, 'new', Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0'));
     fs.mkdirSync(tmp);
     keepTemp(tmp);
     const copy = startPrefetchedCopy(root, tmp, plain.opts.drop, 0o666 & ~process.umask());

@@ -169,7 +169,7 @@ function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, str
   return { series, touched: new Set(steps.keys()), plan, shas, remember: () => (learnt ? saveTouches(ws.root, known, shas) : undefined) };
 }
 
-interface ApplyRunOptions {
+export interface ApplyRunOptions {
   drop?: string;
   annotate?: boolean;
   fuzz?: number;
@@ -225,11 +225,11 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         plan = prepared.plan;
         const cached = plan?.hits;
         // The drop's directories before it is read: a change from now on is caught by the next apply.
-        const dirs = plan && prepared.shas ? statDirs(dropDir(ws, drop.version), Object.keys(drop.files)) : undefined;
-        if (dirs && prepared.shas) {
-          const shas = prepared.shas;
+        const shas = prepared.shas;
+        const dirs = plan && shas ? statDirs(dropDir(ws, drop.version), Object.keys(drop.files)) : undefined;
+        if (dirs && shas) {
           const patches = ws.series.flatMap((e, i): [string, string, string][] => (patchStats.has(e.name) ? [[e.name, shas[i] as string, patchStats.get(e.name) as string]] : []));
-          parts = { dirs, patches, key: recordKey({ version: VERSION, cacheFormat: APPLY_CACHE_FORMAT, config: ws.config, drop, series: ws.series, patchShas: prepared.shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
+          parts = { dirs, patches, key: recordKey({ config: ws.config, drop, series: ws.series, patchShas: shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
         }
         // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
         const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {

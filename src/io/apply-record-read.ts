@@ -34,8 +34,9 @@ export function recordDir(root: string): string {
 export const RECORD = 'record.json';
 /** The hunks' outcomes, apart: only `apply --json` reads them all. */
 export const HUNKS = 'hunks.json';
-/** The manifest of the recorded tree, copied as its files are. */
+/** The manifest of the recorded tree, copied as its files are, and its place in the tree. */
 export const MANIFEST = 'manifest.json';
+export const MANIFEST_IN_TREE = '.pvpatch/manifest.json';
 
 /** A relative path as apply writes them: no empty, "." or ".." part, no backslash or NUL. */
 export const SAFE = /^(?!.*(?:^|\/)\.{0,2}(?:\/|$))[^\\\0]+$/;

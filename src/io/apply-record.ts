@@ -13,18 +13,17 @@ import type { Drop } from '../core/drops.js';
 import type { SeriesEntry } from '../core/series.js';
 import type { KernelsConfig } from '../core/config.js';
 import { sha256 } from './hash.js';
+import { APPLY_CACHE_FORMAT } from './apply-cache.js';
+import { VERSION } from '../version.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { RACY_NS, statKey } from './verified.js';
 import type { HunkOutcome } from '../core/apply-series.js';
-import { HUNKS, MANIFEST, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
+import { HUNKS, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
 
-export { jobDirs, loadHunks, loadRecord, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
+export { jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
-/** What an apply's result depends on (see the file comment). */
+/** What an apply's result depends on beyond this version and the cache's format (see the file comment). */
 export interface RecordInputs {
-  version: string;
-  /** The format of the cache of per-file results (APPLY_CACHE_FORMAT): what apply produces changed when it did. */
-  cacheFormat: number;
   config: KernelsConfig;
   drop: Drop;
   series: readonly SeriesEntry[];
@@ -35,12 +34,23 @@ export interface RecordInputs {
 
 export function recordKey(i: RecordInputs): string {
   const series = i.series.map((e) => e.name);
-  return sha256(JSON.stringify([RECORD_FORMAT, i.cacheFormat, i.version, i.config, i.drop.version, i.drop.files, series, i.patchShas, i.fuzz, i.annotate]));
+  // The per-file cache's format too: what apply produces for the same inputs changed when it did.
+  return sha256(JSON.stringify([RECORD_FORMAT, APPLY_CACHE_FORMAT, VERSION, i.config, i.drop.version, i.drop.files, series, i.patchShas, i.fuzz, i.annotate]));
 }
 
 function lstatKey(file: string): string | undefined {
   try {
     return statKey(fs.lstatSync(file, { bigint: true })).join();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lstat of the directory `rel` of `dir` ('' = `dir` itself), when it is one (never a symlink). */
+function dirStat(dir: string, rel: string): fs.BigIntStats | undefined {
+  try {
+    const st = fs.lstatSync(rel === '' ? dir : `${dir}/${rel}`, { bigint: true });
+    return st.isDirectory() ? st : undefined;
   } catch {
     return undefined;
   }
@@ -58,13 +68,8 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
   const now = BigInt(Date.now()) * 1_000_000n;
   const out: [string, string][] = [];
   for (const rel of [...rels].sort()) {
-    let st;
-    try {
-      st = fs.lstatSync(rel === '' ? dir : `${dir}/${rel}`, { bigint: true });
-    } catch {
-      return undefined;
-    }
-    if (!st.isDirectory() || st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS) return undefined;
+    const st = dirStat(dir, rel);
+    if (!st || st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS) return undefined;
     out.push([rel, statKey(st).join()]);
   }
   return out;
@@ -72,16 +77,10 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
 
 /** Are the recorded directories of `dir` as they were? */
 export function dirsUnchanged(dir: string, dirs: readonly [string, string][]): boolean {
-  for (const [rel, key] of dirs) {
-    let st;
-    try {
-      st = fs.lstatSync(rel === '' ? dir : `${dir}/${rel}`, { bigint: true });
-    } catch {
-      return false;
-    }
-    if (!st.isDirectory() || statKey(st).join() !== key) return false;
-  }
-  return true;
+  return dirs.every(([rel, key]) => {
+    const st = dirStat(dir, rel);
+    return st !== undefined && statKey(st).join() === key;
+  });
 }
 
 /** A file of the tree to record: its source (workspace-relative), its place (null: only checked), and the source's stat key if known now. */
@@ -108,7 +107,7 @@ export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files
   replaceFileSync(path.join(dir, MANIFEST), manifestText);
   const manifestKey = lstatKey(`${root}/${manifestSrc}`);
   if (manifestKey === undefined) return;
-  out.push([manifestSrc, '.pvpatch/manifest.json', manifestKey]);
+  out.push([manifestSrc, MANIFEST_IN_TREE, manifestKey]);
   const id = randomBytes(8).toString('hex');
   replaceFileSync(path.join(dir, HUNKS), JSON.stringify({ id, hunks }));
   const notable = hunks.filter((h) => h.status !== 'exact');

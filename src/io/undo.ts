@@ -12,6 +12,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { TEMP_RE, tempSibling, type TempKind } from './temp-names.js';
 
 export const UNDO_JOURNAL = '.pvpatch/undo.json';
 
@@ -43,11 +44,10 @@ interface Journal {
 
 let active: Journal | null = null;
 
-/** Temp names of atomic writes: `.NAME.pvpatch-KIND-PID-HEX` beside the target. */
-export const TEMP_RE = /^\.(.+)\.pvpatch-(tmp|new|old|del)-(\d+)-[0-9a-f]+$/;
+export { TEMP_RE };
 
-export function siblingName(target: string, kind: 'tmp' | 'new' | 'old' | 'del'): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.pvpatch-${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+export function siblingName(target: string, kind: TempKind): string {
+  return tempSibling(target, kind, randomBytes(4).toString('hex'));
 }
 
 function inside(root: string, p: string): boolean {

@@ -7,7 +7,8 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { assertTextSize, decodeUtf8, exists, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
+import { KERNELS_JSON, locateWorkspace } from './workspace-root.js';
+import { assertTextSize, decodeUtf8, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { loadVerified, matches, RACY_NS, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
@@ -21,26 +22,15 @@ export interface Workspace {
   series: SeriesEntry[];
 }
 
-export const KERNELS_JSON = 'kernels.json';
+export { KERNELS_JSON } from './workspace-root.js';
 export const DROPS_JSON = 'upstream/drops.json';
 export const SERIES = 'patches/series';
 
 /** The workspace root: `explicit` if given (must hold kernels.json), else the nearest ancestor of cwd that has one. */
 export async function findWorkspaceRoot(explicit: string | undefined, cwd = process.cwd()): Promise<string> {
-  if (explicit) {
-    const root = path.resolve(cwd, explicit);
-    if (!(await exists(path.join(root, KERNELS_JSON)))) {
-      throw new InputError(`${root} is not a pvpatch workspace (no kernels.json); run "pvpatch init" there first`);
-    }
-    return root;
-  }
-  let dir = path.resolve(cwd);
-  for (;;) {
-    if (await exists(path.join(dir, KERNELS_JSON))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  const root = locateWorkspace(explicit, cwd);
+  if (root !== undefined) return root;
+  if (explicit) throw new InputError(`${path.resolve(cwd, explicit)} is not a pvpatch workspace (no kernels.json); run "pvpatch init" there first`);
   throw new InputError(`no pvpatch workspace here (no kernels.json in ${cwd} or above); run "pvpatch init" or pass -C DIR`);
 }
 
