@@ -1,18 +1,19 @@
 // `pvpatch apply`: the command, and its shortest way: when the inputs are those of the last apply
-// and every file it came from is as it was, the tree is copied as it was written then
-// (src/io/apply-record.ts). Only otherwise is the applying code (./apply.js) loaded.
+// (by the stats of the files it read) and every file its tree came from is as it was, the tree is
+// copied as it was written then (src/io/apply-record.ts), without reading the workspace. Only
+// otherwise is the workspace read, and only when its inputs are not those either is the applying
+// code (./apply.js) loaded. So this module loads only what that shortest way needs.
 import path from 'node:path';
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, patchStatsOf, recordJobs, recordKey } from '../io/apply-record.js';
-import { replaceDirAtomic } from '../io/fs.js';
-import { checkTreeTarget } from '../io/tree-target.js';
-import { startTrustedCopy } from '../io/trusted-copy.js';
+import { inputStats, loadHunks, quickRecord } from '../io/apply-record-read.js';
+import { withLock } from '../io/lock.js';
+import { findWorkspaceRoot } from '../io/workspace-root.js';
+import type { Workspace } from '../io/workspace.js';
 import { takePrefetch } from './apply-prefetch.js';
-import { dropDir, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
+import { copyRecordedTree, recordedOutcome } from './apply-copy.js';
 import type { ApplyOutcome, ApplyRunOptions } from './apply.js';
-import { globalOptions, print, printJson, table, withWorkspaceAt } from './common.js';
+import { globalOptions, print, printJson, table } from './output.js';
 
 export interface ApplyOptions {
   drop?: string;
@@ -30,51 +31,35 @@ interface RunOptions extends ApplyRunOptions {
   fuzz: number;
 }
 
-/** Thrown inside the tree's fill when a source is not as recorded: the temp tree is removed, nothing else changes. */
-class NotAsRecorded extends Error {}
-
 /**
- * The tree of the last apply, copied into `target` when this apply's inputs are the same and every
- * file it came from (drop files, cached results, the manifest) has the lstat it was recorded with;
- * undefined (nothing written) when not.
+ * Write the tree into `target` (holding the workspace's lock): copied as the last apply wrote it
+ * when its quick check (QuickCheck) or, the workspace read, its key says the inputs are the same;
+ * else applied. `loaded` gets the workspace when it was read.
  */
-async function replayApply(ws: Workspace, target: string, opts: RunOptions): Promise<Omit<ApplyOutcome, 'out'> | undefined> {
+async function applyLocked(root: string, target: string, run: RunOptions, loaded: (ws: Workspace) => void): Promise<Omit<ApplyOutcome, 'out'>> {
   // A copy cli.ts started for this target (apply-prefetch.ts): joined when the record is used.
-  const pre = opts.cache === false ? undefined : takePrefetch(target);
-  const rec = opts.cache === false ? undefined : loadRecord(ws.root);
-  const drop = selectDrop(ws, opts.drop);
-  // --json reports every hunk: without the record's own list of them, the tree is applied.
-  const all = rec && opts.allHunks ? loadHunks(ws.root, rec) : undefined;
-  if (!rec || rec.drop !== drop.version || (opts.allHunks && !all)) {
-    // Its temp directory goes while the tree is applied (settlePrefetch waits for that).
-    void pre?.discard();
-    return undefined;
-  }
-  const jobs = recordJobs(ws.root, rec);
-  // Else the copy thread starts now: its start-up overlaps with reading the series.
-  const copy = pre ? pre.join(jobs, rec.id) : startTrustedCopy(jobs, 0o666 & ~process.umask());
-  try {
-    const patchShas = await seriesShas(ws, patchStatsOf(rec));
-    const key = recordKey({ config: ws.config, drop, series: ws.series, patchShas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
-    if (key !== rec.key || !dirsUnchanged(dropDir(ws, drop.version), rec.dirs)) {
-      await copy.cancel();
-      void pre?.discard();
-      return undefined;
+  let pre = run.cache === false ? undefined : takePrefetch(target);
+  let copyFailed = false;
+  if (run.cache !== false) {
+    const rec = quickRecord(root, { drop: run.drop, fuzz: run.fuzz, annotate: run.annotate !== false });
+    const all = rec && run.allHunks ? loadHunks(root, rec) : undefined;
+    if (rec && (!run.allHunks || all)) {
+      const joined = pre;
+      pre = undefined;
+      if (await copyRecordedTree(root, target, rec, joined, async () => true)) return recordedOutcome(rec, all, true);
+      // A source is not as recorded: the same record by its key would not do either.
+      copyFailed = true;
     }
-    await checkTreeTarget(target, ws.root);
-    await replaceDirAtomic(target, async (tmp) => {
-      for (const d of jobDirs(jobs)) fs.mkdirSync(path.join(tmp, d), { recursive: true });
-      const r = await copy.run(tmp);
-      if (!r.ok) throw new NotAsRecorded(`${r.file}: ${r.why}`);
-    }, { durable: false, ...(pre ? { tmp: pre.tmp } : {}) });
-  } catch (err) {
-    await copy.cancel();
-    void pre?.discard();
-    if (err instanceof NotAsRecorded) return undefined;
-    throw err;
   }
-  const fileCount = jobs.filter((j) => j.dst !== null && j.dst !== MANIFEST_IN_TREE).length;
-  return { drop: drop.version, patches: rec.patches, hunks: all ?? rec.notable, hunkCount: rec.hunkCount, regions: rec.regions, fileCount, cache: { tree: true, files: 0, applied: 0 } };
+  // Taken before the workspace is read, for the record the apply may write.
+  const inputs = inputStats(root);
+  const ws = await (await import('../io/workspace.js')).loadWorkspace(root);
+  loaded(ws);
+  const withInputs = { ...run, ...(inputs ? { inputs } : {}) };
+  const replayed = copyFailed ? undefined : await (await import('./apply-replay.js')).replayApply(ws, target, withInputs, pre);
+  if (copyFailed) void pre?.discard();
+  // Loaded only when the tree cannot be copied as the last apply wrote it.
+  return replayed ?? (await (await import('./apply.js')).applyAndWrite(ws, target, withInputs));
 }
 
 function renderApply(o: ApplyOutcome, root: string): string {
@@ -109,18 +94,20 @@ export function registerApply(program: Command): void {
 export async function runApply(opts: ApplyOptions, workspace: string | undefined): Promise<void> {
   const fuzz = opts.fuzz === undefined ? 2 : Number(opts.fuzz);
   if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
-  const { outcome, ws } = await withWorkspaceAt(workspace, 'apply', async (ws) => {
-    const target = path.resolve(ws.root, opts.out ?? 'out');
-    const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
-    // Loaded only when the tree cannot be copied as the last apply wrote it.
-    const mem = (await replayApply(ws, target, run)) ?? (await (await import('./apply.js')).applyAndWrite(ws, target, run));
-    return { outcome: { ...mem, out: target } satisfies ApplyOutcome, ws };
-  });
+  const root = await findWorkspaceRoot(workspace);
+  const target = path.resolve(root, opts.out ?? 'out');
+  const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
+  let read: Workspace | undefined;
+  const mem = await withLock(root, 'apply', () => applyLocked(root, target, run, (w) => (read = w)));
+  const outcome: ApplyOutcome = { ...mem, out: target };
   let buildOk = true;
   let builds;
+  let ws: Workspace | undefined;
   if (opts.build) {
-    // Loaded only for --build: a plain apply does not pay for the build modules.
+    // Loaded only for --build: a plain apply does not pay for the build modules (nor, copying the
+    // last tree, for reading the workspace).
     const { runBuildMatrix } = await import('./build.js');
+    ws = read ?? (await (await import('../io/workspace.js')).loadWorkspace(root));
     builds = await runBuildMatrix(ws, outcome.out, { json: opts.json });
     buildOk = builds.every((b) => b.ok);
   }
@@ -129,8 +116,8 @@ export async function runApply(opts: ApplyOptions, workspace: string | undefined
     if (!buildOk) process.exitCode = 1;
     return;
   }
-  print(renderApply(outcome, ws.root));
-  if (builds) {
+  print(renderApply(outcome, root));
+  if (builds && ws) {
     const { renderMatrix } = await import('./build.js');
     print('\n' + renderMatrix(ws, builds));
     if (!buildOk) throw new CheckFailed(`build failed for ${builds.filter((b) => !b.ok).map((b) => b.kernel).join(', ')}`);

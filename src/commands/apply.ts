@@ -4,6 +4,7 @@ import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
+import { thisBuild, type QuickCheck } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../version.js';
@@ -31,10 +32,11 @@ export interface ApplyOutcome {
   fileCount: number;
   /**
    * How the cache served this apply (null with --no-cache): the whole tree copied as the last apply
-   * of the same inputs wrote it (src/io/apply-record.ts), or touched files taken from the cache of
-   * per-file results and files applied.
+   * of the same inputs wrote it (src/io/apply-record.ts; `quick`: those inputs known the same by
+   * their stats alone, the workspace not read), or touched files taken from the cache of per-file
+   * results and files applied.
    */
-  cache: { tree: boolean; files: number; applied: number } | null;
+  cache: { tree: boolean; quick: boolean; files: number; applied: number } | null;
 }
 
 interface InMemory<T> {
@@ -175,6 +177,8 @@ export interface ApplyRunOptions {
   fuzz?: number;
   /** false: neither use nor fill the cache of per-file results. */
   cache?: boolean;
+  /** The input files' stat keys from before the workspace was read (inputStats), for the record's quick check. */
+  inputs?: QuickCheck['inputs'];
 }
 
 /**
@@ -263,7 +267,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         await writer.finish();
         const manifest = writeManifest(tmp, done.manifest);
         if (parts && done.outs) Object.assign(parts, { outs: done.outs, manifest });
-        const cache = plan ? { tree: false, files: plan.hits.size, applied: plan.misses.size } : null;
+        const cache = plan ? { tree: false, quick: false, files: plan.hits.size, applied: plan.misses.size } : null;
         outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
       } catch (err) {
         // The thread must be done writing before the temp tree is removed.
@@ -280,7 +284,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   const used = plan;
   if (used) pruneCache(used.cache, used.used);
   const done = outcome as Omit<ApplyOutcome, 'out'>;
-  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done);
+  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done, quickCheck(ws, parts.patches ?? [], done, opts));
   return done;
 }
 
@@ -289,12 +293,22 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
  * inputs copies it (src/io/apply-record.ts): the drop's untouched files with the stats they were
  * verified with, the touched ones' results from the cache, the touched drop files to check.
  */
-function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record<string, readonly string[]>, o: Omit<ApplyOutcome, 'out'>): void {
+function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record<string, readonly string[]>, o: Omit<ApplyOutcome, 'out'>, quick: QuickCheck | undefined): void {
   const files: RecordedFile[] = [];
   const statOf = (rel: string): string | undefined => stats[rel]?.slice(1).join();
   for (const rel of Object.keys(drop.files)) files.push([`upstream/${drop.version}/${rel}`, parts.outs.has(rel) ? null : rel, statOf(rel)]);
   for (const [rel, out] of parts.outs) if (out !== null) files.push([out, rel, undefined]);
-  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches }, o.hunks, files, parts.manifest);
+  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches, ...(quick ? { quick } : {}) }, o.hunks, files, parts.manifest);
+}
+
+/**
+ * The record's quick check (see QuickCheck): only when the input files' stats were taken before
+ * they were read and every patch of the series is trusted by its stat, so that the stats alone
+ * stand for everything the record's key hashes.
+ */
+function quickCheck(ws: Workspace, patches: readonly unknown[], o: Omit<ApplyOutcome, 'out'>, opts: ApplyRunOptions): QuickCheck | undefined {
+  if (!opts.inputs || patches.length !== ws.series.length || o.patches !== ws.series.length) return undefined;
+  return { build: thisBuild(), fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs };
 }
 
 /**

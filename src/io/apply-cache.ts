@@ -12,9 +12,11 @@ import type { ManifestRegion } from '../core/manifest.js';
 import { sha256 } from './hash.js';
 import { DAMAGED, replaceFileSync, type TreeContent } from './tree-writer-core.js';
 import { pidAlive } from './fs.js';
+import { APPLY_CACHE_FORMAT } from '../version.js';
 
-/** Bumped whenever what apply produces for the same inputs changes. */
-export const APPLY_CACHE_FORMAT = 1;
+// Bumped whenever what apply produces for the same inputs changes (in version.ts: the record of the
+// last tree names it, and reading that record loads little).
+export { APPLY_CACHE_FORMAT };
 
 /** How many applies' entries are kept (the rest are pruned). */
 const KEEP_RUNS = 8;

@@ -1,12 +1,35 @@
-// Reading the record of the last apply's tree (see apply-record.ts): only node:fs and node:path,
-// so that the thread that copies the tree while the CLI starts (apply-prefetch.ts) loads little.
+// Reading the record of the last apply's tree (see apply-record.ts), and telling whether it can be
+// used as it is: only node's own modules and small ones, so that the thread that copies the tree
+// while the CLI starts (apply-prefetch.ts) loads little, and so does a repeated apply.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HunkOutcome } from '../core/apply-series.js';
 import type { TrustedJob } from './trusted-copy-core.js';
+import { RACY_NS, statKey } from './verified.js';
+import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 
 /** Bumped whenever the record's shape or what it stands for changes. */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
+
+/**
+ * The workspace's files an apply reads besides the patches (kernels.json, drops.json, the series),
+ * workspace-relative: with each one's stat key unchanged, its bytes are the ones that apply parsed.
+ */
+export const INPUT_FILES = ['kernels.json', 'upstream/drops.json', 'patches/series'] as const;
+
+/**
+ * What tells, without reading the workspace, that an apply's inputs are those of the recorded one:
+ * the build that wrote it, its options, the current drop then, and the stat key of each input file
+ * (null: absent) from before it was read. Kept only when every input and every patch of the series
+ * had a stat key old enough to be trusted (RACY_NS).
+ */
+export interface QuickCheck {
+  build: [string, number, number];
+  fuzz: number;
+  annotate: boolean;
+  current: string;
+  inputs: [string, string | null][];
+}
 
 export interface TreeRecord {
   format: number;
@@ -25,6 +48,7 @@ export interface TreeRecord {
   patchStats: [string, string, string][];
   /** Each file: its source (workspace-relative), its place in the tree (null: checked, not copied), the source's stat key. */
   files: [string, string | null, string][];
+  quick?: QuickCheck;
 }
 
 export function recordDir(root: string): string {
@@ -56,7 +80,70 @@ export function loadRecord(root: string): TreeRecord | undefined {
     if (!Array.isArray(f) || typeof f[0] !== 'string' || !SAFE.test(f[0]) || (f[1] !== null && (typeof f[1] !== 'string' || !SAFE.test(f[1]))) || typeof f[2] !== 'string') return undefined;
   }
   for (const d of r.dirs) if (!Array.isArray(d) || typeof d[0] !== 'string' || (d[0] !== '' && !SAFE.test(d[0])) || typeof d[1] !== 'string') return undefined;
+  // A quick check of another shape is none (the inputs are then compared the long way).
+  if (r.quick !== undefined && !wellFormedQuick(r.quick)) delete r.quick;
   return r as TreeRecord;
+}
+
+function wellFormedQuick(q: Partial<QuickCheck> | null): boolean {
+  if (!q || !Array.isArray(q.build) || typeof q.fuzz !== 'number' || typeof q.annotate !== 'boolean' || typeof q.current !== 'string' || !Array.isArray(q.inputs)) return false;
+  return q.inputs.length === INPUT_FILES.length && q.inputs.every((e, i) => Array.isArray(e) && e[0] === INPUT_FILES[i] && (e[1] === null || typeof e[1] === 'string'));
+}
+
+/** This build, as a record names the one that wrote it: the version and the formats of what apply produces. */
+export function thisBuild(): QuickCheck['build'] {
+  return [VERSION, RECORD_FORMAT, APPLY_CACHE_FORMAT];
+}
+
+/** The lstat key of `file` (statKey joined by ","); null when there is nothing there. */
+export function lstatKey(file: string): string | null {
+  const st = fs.lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  return st ? statKey(st).join() : null;
+}
+
+/**
+ * The stat keys of the input files (INPUT_FILES) as they are now, before apply reads them;
+ * undefined when one was changed too recently to be told from a change made after it is read.
+ */
+export function inputStats(root: string): QuickCheck['inputs'] | undefined {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const out: QuickCheck['inputs'] = [];
+  for (const rel of INPUT_FILES) {
+    const st = fs.lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
+    if (st && (st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS)) return undefined;
+    out.push([rel, st ? statKey(st).join() : null]);
+  }
+  return out;
+}
+
+/** The lstat of the directory `rel` of `dir` ('' = `dir` itself), when it is one (never a symlink). */
+export function dirStat(dir: string, rel: string): fs.BigIntStats | undefined {
+  const st = fs.lstatSync(rel === '' ? dir : `${dir}/${rel}`, { bigint: true, throwIfNoEntry: false });
+  return st?.isDirectory() ? st : undefined;
+}
+
+/** Are the recorded directories of `dir` as they were? */
+export function dirsUnchanged(dir: string, dirs: readonly [string, string][]): boolean {
+  return dirs.every(([rel, key]) => {
+    const st = dirStat(dir, rel);
+    return st !== undefined && statKey(st).join() === key;
+  });
+}
+
+/**
+ * The record, when an apply with these options may copy its tree without reading the workspace:
+ * written by this build with the same options, for the drop asked for (none: the one that was
+ * current), with every input file, every patch of the series and every drop directory as its lstat
+ * was then. Its sources are checked as they are copied, as for any use of the record.
+ */
+export function quickRecord(root: string, opts: { drop?: string; fuzz: number; annotate: boolean }): TreeRecord | undefined {
+  const rec = loadRecord(root);
+  const q = rec?.quick;
+  if (!rec || !q || q.build.join() !== thisBuild().join() || q.fuzz !== opts.fuzz || q.annotate !== opts.annotate || (opts.drop ?? q.current) !== rec.drop) return undefined;
+  if (rec.patchStats.length !== rec.patches) return undefined;
+  for (const [rel, key] of q.inputs) if (lstatKey(path.join(root, rel)) !== key) return undefined;
+  for (const [name, , key] of rec.patchStats) if (!SAFE.test(name) || lstatKey(path.join(root, 'patches', name)) !== key) return undefined;
+  return dirsUnchanged(path.join(root, 'upstream', rec.drop), rec.dirs) ? rec : undefined;
 }
 
 /** Every hunk's outcome, from the file saved with the record `rec` (undefined when it is not that record's). */

@@ -13,14 +13,13 @@ import type { Drop } from '../core/drops.js';
 import type { SeriesEntry } from '../core/series.js';
 import type { KernelsConfig } from '../core/config.js';
 import { sha256 } from './hash.js';
-import { APPLY_CACHE_FORMAT } from './apply-cache.js';
-import { VERSION } from '../version.js';
+import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { RACY_NS, statKey } from './verified.js';
 import type { HunkOutcome } from '../core/apply-series.js';
-import { HUNKS, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
+import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
 
-export { jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
+export { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
 /** What an apply's result depends on beyond this version and the cache's format (see the file comment). */
 export interface RecordInputs {
@@ -38,23 +37,6 @@ export function recordKey(i: RecordInputs): string {
   return sha256(JSON.stringify([RECORD_FORMAT, APPLY_CACHE_FORMAT, VERSION, i.config, i.drop.version, i.drop.files, series, i.patchShas, i.fuzz, i.annotate]));
 }
 
-function lstatKey(file: string): string | undefined {
-  try {
-    return statKey(fs.lstatSync(file, { bigint: true })).join();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The lstat of the directory `rel` of `dir` ('' = `dir` itself), when it is one (never a symlink). */
-function dirStat(dir: string, rel: string): fs.BigIntStats | undefined {
-  try {
-    const st = fs.lstatSync(rel === '' ? dir : `${dir}/${rel}`, { bigint: true });
-    return st.isDirectory() ? st : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The stat keys of the directories of `dir` that hold `files` (and of `dir`), each a directory
@@ -75,14 +57,6 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
   return out;
 }
 
-/** Are the recorded directories of `dir` as they were? */
-export function dirsUnchanged(dir: string, dirs: readonly [string, string][]): boolean {
-  return dirs.every(([rel, key]) => {
-    const st = dirStat(dir, rel);
-    return st !== undefined && statKey(st).join() === key;
-  });
-}
-
 /** A file of the tree to record: its source (workspace-relative), its place (null: only checked), and the source's stat key if known now. */
 export type RecordedFile = [string, string | null, string | undefined];
 
@@ -98,18 +72,26 @@ export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files
   fs.rmSync(recordFile, { force: true });
   const out: TreeRecord['files'] = [];
   for (const [src, dst, stat] of files) {
-    const key = stat ?? (src.startsWith('.pvpatch/cache/') ? lstatKey(`${root}/${src}`) : undefined);
-    if (key === undefined || !SAFE.test(src) || (dst !== null && !SAFE.test(dst))) return;
+    const key = stat ?? (src.startsWith('.pvpatch/cache/') ? lstatKey(`${root}/${src}`) : null);
+    if (key === null || !SAFE.test(src) || (dst !== null && !SAFE.test(dst))) return;
     out.push([src, dst, key]);
   }
   fs.mkdirSync(dir, { recursive: true });
   const manifestSrc = `.pvpatch/cache/apply-tree/${MANIFEST}`;
   replaceFileSync(path.join(dir, MANIFEST), manifestText);
   const manifestKey = lstatKey(`${root}/${manifestSrc}`);
-  if (manifestKey === undefined) return;
+  if (manifestKey === null) return;
   out.push([manifestSrc, MANIFEST_IN_TREE, manifestKey]);
   const id = randomBytes(8).toString('hex');
   replaceFileSync(path.join(dir, HUNKS), JSON.stringify({ id, hunks }));
   const notable = hunks.filter((h) => h.status !== 'exact');
   replaceFileSync(recordFile, JSON.stringify({ format: RECORD_FORMAT, id, ...rec, hunkCount: hunks.length, notable, files: out } satisfies TreeRecord));
+}
+
+/**
+ * Rewrite the record `rec` as it is now (the same tree, hunks and id; newer stats of its inputs),
+ * when an apply found its inputs the same by their key but not by their stats.
+ */
+export function rewriteRecord(root: string, rec: TreeRecord): void {
+  replaceFileSync(path.join(recordDir(root), RECORD), JSON.stringify(rec));
 }

@@ -1,7 +1,8 @@
-// Where the workspace is. Only node's own modules: the start-up path (apply-prefetch.ts) needs it
-// before anything else is loaded.
+// Where the workspace is. Only node's own modules and the errors: the start-up path
+// (apply-prefetch.ts) needs it before anything else is loaded.
 import fs from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../core/errors.js';
 
 export const KERNELS_JSON = 'kernels.json';
 
@@ -20,4 +21,12 @@ export function locateWorkspace(explicit: string | undefined, cwd: string): stri
     if (holdsKernels(dir)) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/** The workspace root (see locateWorkspace), or an InputError saying where none was found. */
+export async function findWorkspaceRoot(explicit: string | undefined, cwd = process.cwd()): Promise<string> {
+  const root = locateWorkspace(explicit, cwd);
+  if (root !== undefined) return root;
+  if (explicit) throw new InputError(`${path.resolve(cwd, explicit)} is not a pvpatch workspace (no kernels.json); run "pvpatch init" there first`);
+  throw new InputError(`no pvpatch workspace here (no kernels.json in ${cwd} or above); run "pvpatch init" or pass -C DIR`);
 }

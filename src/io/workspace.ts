@@ -7,7 +7,7 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { KERNELS_JSON, locateWorkspace } from './workspace-root.js';
+import { KERNELS_JSON } from './workspace-root.js';
 import { assertTextSize, decodeUtf8, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { loadVerified, matches, RACY_NS, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
@@ -22,17 +22,11 @@ export interface Workspace {
   series: SeriesEntry[];
 }
 
-export { KERNELS_JSON } from './workspace-root.js';
+export { findWorkspaceRoot, KERNELS_JSON } from './workspace-root.js';
 export const DROPS_JSON = 'upstream/drops.json';
 export const SERIES = 'patches/series';
 
 /** The workspace root: `explicit` if given (must hold kernels.json), else the nearest ancestor of cwd that has one. */
-export async function findWorkspaceRoot(explicit: string | undefined, cwd = process.cwd()): Promise<string> {
-  const root = locateWorkspace(explicit, cwd);
-  if (root !== undefined) return root;
-  if (explicit) throw new InputError(`${path.resolve(cwd, explicit)} is not a pvpatch workspace (no kernels.json); run "pvpatch init" there first`);
-  throw new InputError(`no pvpatch workspace here (no kernels.json in ${cwd} or above); run "pvpatch init" or pass -C DIR`);
-}
 
 /**
  * When a pvpatch process died while changing the workspace, put it back in order before reading it
@@ -112,9 +106,10 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
 /**
  * The sha256 of each patch of the series, in order: a patch whose lstat is the stat key `known`
  * has for it (with its sha256) is not read again, the others are read (and checked) as
- * readSeriesPatches reads them.
+ * readSeriesPatches reads them. With `stats`, each patch's stat key is put there (as
+ * readSeriesPatches does: not for a patch changed too recently to be trusted by it later).
  */
-export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, readonly [string, string]>): Promise<string[]> {
+export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, readonly [string, string]>, stats?: Map<string, string>): Promise<string[]> {
   const patchesDir = path.join(ws.root, 'patches');
   const shas: string[] = [];
   for (const e of ws.series) {
@@ -124,13 +119,14 @@ export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, reado
         const st = fs.lstatSync(path.join(patchesDir, e.name), { bigint: true });
         if (st.isFile() && statKey(st).join() === k[1]) {
           shas.push(k[0]);
+          stats?.set(e.name, k[1]);
           continue;
         }
       } catch {
         // Gone: readSeriesPatches says so, naming the series line.
       }
     }
-    const text = (await readSeriesPatches(ws, [e])).get(e.name) as string;
+    const text = (await readSeriesPatches(ws, [e], stats)).get(e.name) as string;
     shas.push(sha256(text));
   }
   return shas;

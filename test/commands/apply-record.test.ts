@@ -14,7 +14,7 @@ const age = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Nu
 interface Out {
   hunks: unknown[];
   regions: number;
-  cache: { tree: boolean; files: number; applied: number } | null;
+  cache: { tree: boolean; quick: boolean; files: number; applied: number } | null;
 }
 
 const recordDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply-tree');
@@ -189,4 +189,59 @@ describe('apply: the record of the last tree', () => {
     await expect(fsp.access(path.join(root, '..', 'escape'))).rejects.toThrow();
     await checked(root, 'restored', true);
   }, 60_000);
+
+  it('copies without reading the workspace while its input files keep their stats, else checks what they hold', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    // Recorded with the input files' stats (old enough to be trusted): copied by them alone.
+    expect((await checked(root, 'first', false)).cache?.quick).toBe(false);
+    expect((await checked(root, 'quick', true)).cache?.quick).toBe(true);
+    // The drop named as it is the current one, the default fuzz spelled out: the same inputs.
+    expect(apply(root, 'named', ['--drop', '1.0', '--fuzz', '2']).cache).toMatchObject({ tree: true, quick: true });
+    // Other options are other inputs: the stats say nothing of them (nor does the key).
+    expect(apply(root, 'fuzz1', ['--fuzz', '1']).cache?.tree).toBe(false);
+    expect(apply(root, 'fuzz1-again', ['--fuzz', '1']).cache).toMatchObject({ tree: true, quick: true });
+    await checked(root, 'default', false);
+    expect(apply(root, 'default-again').cache).toMatchObject({ tree: true, quick: true });
+
+    // kernels.json rewritten with its own bytes, then reformatted, the series given a comment: their
+    // stats changed, what they say did not. The workspace is read and the key is the record's.
+    const kernels = path.join(root, 'kernels.json');
+    const kernelsText = await fsp.readFile(kernels, 'utf8');
+    await fsp.writeFile(kernels, kernelsText);
+    expect((await checked(root, 'touched', true)).cache?.quick).toBe(false);
+    await fsp.writeFile(kernels, JSON.stringify(JSON.parse(kernelsText)));
+    expect((await checked(root, 'reformatted', true)).cache?.quick).toBe(false);
+    const series = path.join(root, 'patches', 'series');
+    await fsp.appendFile(series, '# a comment\n');
+    expect((await checked(root, 'commented', true)).cache?.quick).toBe(false);
+
+    // Each found the same by the key, the record took the new stats once they were old enough: quick again.
+    await age();
+    expect((await checked(root, 'aged', true)).cache?.quick).toBe(false);
+    expect((await checked(root, 'quick-again', true)).cache?.quick).toBe(true);
+
+    // What kernels.json says changed: applied again, then found the same by the key (its stats
+    // too recent to be trusted), then, old enough, by its stats.
+    const config = JSON.parse(kernelsText) as { kernels: { description: string }[] };
+    (config.kernels[0] as { description: string }).description += ' (edited)';
+    await fsp.writeFile(kernels, JSON.stringify(config, null, 2));
+    await checked(root, 'config', false);
+    expect((await checked(root, 'config-again', true)).cache?.quick).toBe(false);
+    await age();
+    expect((await checked(root, 'config-aged', true)).cache?.quick).toBe(false);
+    expect((await checked(root, 'config-quick', true)).cache?.quick).toBe(true);
+
+    // drops.json rewritten, a patch rewritten with its own bytes: the key, not the stats.
+    const drops = path.join(root, 'upstream', 'drops.json');
+    await fsp.writeFile(drops, await fsp.readFile(drops));
+    expect((await checked(root, 'drops', true)).cache?.quick).toBe(false);
+    const patch = path.join(root, 'patches', 'blkfront', 'elevator-noop.patch');
+    await fsp.writeFile(patch, await fsp.readFile(patch));
+    expect((await checked(root, 'patch', true)).cache?.quick).toBe(false);
+    await age();
+    expect((await checked(root, 'patch-aged', true)).cache?.quick).toBe(false);
+    expect((await checked(root, 'patch-quick', true)).cache?.quick).toBe(true);
+    expect(await temps(root)).toEqual([]);
+  }, 120_000);
 });

@@ -1,0 +1,50 @@
+// Writing the tree of the last apply as its record names it (src/io/apply-record.ts), for both ways
+// an apply finds that it may: by the stats of its inputs (apply-command.ts, without reading the
+// workspace) or by the key of what it read (apply-replay.ts). Loads only what the copy needs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { jobDirs, MANIFEST_IN_TREE, recordJobs, type TreeRecord } from '../io/apply-record-read.js';
+import type { HunkOutcome } from '../core/apply-series.js';
+import { replaceDirAtomic } from '../io/fs.js';
+import { checkTreeTarget } from '../io/tree-target.js';
+import { startTrustedCopy, type PrefetchedCopy } from '../io/trusted-copy.js';
+import type { ApplyOutcome } from './apply.js';
+
+/** Thrown inside the tree's fill when a source is not as recorded: the temp tree is removed, nothing else changes. */
+class NotAsRecorded extends Error {}
+
+/**
+ * Copy the tree `rec` names into `target`: true when it was written, false (nothing written) when
+ * `stillSame` (run while the copy starts) says the inputs are not those of the record or a source
+ * is not as recorded. `pre`, the copy cli.ts started (apply-prefetch.ts), is joined or discarded.
+ */
+export async function copyRecordedTree(root: string, target: string, rec: TreeRecord, pre: PrefetchedCopy | undefined, stillSame: () => Promise<boolean>): Promise<boolean> {
+  const jobs = recordJobs(root, rec);
+  // Else the copy thread starts now: its start-up overlaps with what is still checked.
+  const copy = pre ? pre.join(jobs, rec.id) : startTrustedCopy(jobs, 0o666 & ~process.umask());
+  try {
+    if (!(await stillSame())) {
+      await copy.cancel();
+      void pre?.discard();
+      return false;
+    }
+    await checkTreeTarget(target, root);
+    await replaceDirAtomic(target, async (tmp) => {
+      for (const d of jobDirs(jobs)) fs.mkdirSync(path.join(tmp, d), { recursive: true });
+      const r = await copy.run(tmp);
+      if (!r.ok) throw new NotAsRecorded(`${r.file}: ${r.why}`);
+    }, { durable: false, ...(pre ? { tmp: pre.tmp } : {}) });
+    return true;
+  } catch (err) {
+    await copy.cancel();
+    void pre?.discard();
+    if (err instanceof NotAsRecorded) return false;
+    throw err;
+  }
+}
+
+/** What an apply that copied the tree of `rec` did (`all`: every hunk's outcome, for --json; `quick`: by the quick check). */
+export function recordedOutcome(rec: TreeRecord, all: HunkOutcome[] | undefined, quick: boolean): Omit<ApplyOutcome, 'out'> {
+  const fileCount = rec.files.filter(([, dst]) => dst !== null && dst !== MANIFEST_IN_TREE).length;
+  return { drop: rec.drop, patches: rec.patches, hunks: all ?? rec.notable, hunkCount: rec.hunkCount, regions: rec.regions, fileCount, cache: { tree: true, quick, files: 0, applied: 0 } };
+}
