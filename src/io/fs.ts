@@ -375,10 +375,20 @@ export async function makeTempDir(kind: string): Promise<string> {
 
 /** Remove temp dirs of makeTempDir whose process died (e.g. a killed `upstream import`). */
 export async function sweepTempDirs(): Promise<void> {
+  for (const p of deadTempDirs()) await fsp.rm(p, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** The temp dirs of dead pvpatch processes under the system temp dir (what sweepTempDirs removes). */
+export function deadTempDirs(): string[] {
   const dir = os.tmpdir();
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  for (const n of names) {
-    const m = /^pvpatch-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
-    if (m && !pidAlive(Number(m[1]))) await fsp.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => undefined);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    // No temp dir to sweep.
   }
+  return names.flatMap((n) => {
+    const m = /^pvpatch-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
+    return m && !pidAlive(Number(m[1])) ? [path.join(dir, n)] : [];
+  });
 }
