@@ -13,6 +13,7 @@ import { RECORD, recordDir } from '../io/apply-record-read.js';
 import { tempSibling } from '../io/temp-names.js';
 import { locateWorkspace } from '../io/workspace-root.js';
 import type { ApplyOptions } from './apply-command.js';
+import { relInside } from '../io/paths.js';
 
 interface Pending {
   target: string;
@@ -68,7 +69,7 @@ export function plainApplyCommand(argv: readonly string[]): PlainApply | undefin
 /** Is `parent` a directory reached without a symlink from `root` when it lies inside it (as checkTreeTarget requires)? */
 function plainParent(root: string, parent: string): boolean {
   const rel = path.relative(root, parent);
-  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  const inside = relInside(rel);
   // Every directory from the root down to the parent (which is the last), or only the parent.
   const chain = inside && rel !== '' ? rel.split(path.sep).map((_, k, all) => path.join(root, ...all.slice(0, k + 1))) : [parent];
   for (const p of chain) {

@@ -11,17 +11,13 @@ import {
 import { sha256 } from '../io/hash.js';
 import { print, printJson, withWorkspace, openWorkspace } from './common.js';
 import { findSeriesEntry } from './patch-ref.js';
+import { isInside, relInside } from '../io/paths.js';
 
 interface EditOptions {
   dir?: string;
   force?: boolean;
   close?: boolean;
   json?: boolean;
-}
-
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Refuse work-tree locations that would replace the workspace or its tracked content. */
@@ -41,7 +37,7 @@ async function pendingChanges(ws: Workspace, state: EditState): Promise<string[]
 
 function shownDir(ws: Workspace, dir: string): string {
   const rel = path.relative(ws.root, dir);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+  return rel !== '' && relInside(rel) ? rel : dir;
 }
 
 async function closeEdit(ws: Workspace, force: boolean): Promise<{ patch: string; dir: string; discarded: string[] }> {

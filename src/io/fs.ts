@@ -5,6 +5,7 @@ import os from 'node:os';
 import { InputError, IoError } from '../core/errors.js';
 import { journalling, record, recordMkdir, siblingName, TEMP_RE } from './undo.js';
 import { isLiveTemp } from './live-temps.js';
+import { relInside } from './paths.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -144,6 +145,16 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The last root found clean (absolute, normalized, not "/"): resolveInside is called with one root many times. */
+let cleanRoot = '';
+
+function isCleanRoot(root: string): boolean {
+  if (root === cleanRoot) return true;
+  const clean = path.isAbsolute(root) && root.length > 1 && !root.endsWith('/') && path.normalize(root) === root;
+  if (clean) cleanRoot = root;
+  return clean;
+}
+
 /**
  * Resolve a tree-relative path (from a patch, a tarball, a drop) inside `root`, refusing
  * absolute paths, `..` components, NUL bytes and backslashes — the path-traversal classes of
@@ -159,9 +170,13 @@ export function resolveInside(root: string, rel: string, where?: { file: string;
   if (path.isAbsolute(rel) || rel.startsWith('/')) bad('absolute path');
   const parts = rel.split('/');
   if (parts.some((p) => p === '..')) bad('leaves the tree (..)');
+  // The common case, thousands of times per apply: a clean path under a clean absolute root is
+  // what path.resolve would make of it (and inside the root), without normalizing it again.
+  if (parts.every((p) => p !== '' && p !== '.') && isCleanRoot(root)) return `${root}/${rel}`;
   const full = path.resolve(root, rel);
   const relBack = path.relative(root, full);
-  if (relBack.startsWith('..') || path.isAbsolute(relBack)) bad('leaves the tree');
+  // Only a ".." part leaves it: a name such as "..." or "..config" does not.
+  if (!relInside(relBack)) bad('leaves the tree');
   return full;
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { assertNoSymlinks, exists, listTree, recoverSiblings } from './fs.js';
+import { relInside } from './paths.js';
 
 /**
  * Check that `target` may be replaced by a tree: an existing directory only if it is pvpatch output
@@ -12,7 +13,7 @@ import { assertNoSymlinks, exists, listTree, recoverSiblings } from './fs.js';
 export async function checkTreeTarget(target: string, root?: string): Promise<string> {
   const shown = root === undefined ? target : path.relative(root, target) || '.';
   const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
-  if (parentRel !== '' && !parentRel.startsWith('..') && !path.isAbsolute(parentRel)) {
+  if (parentRel !== '' && relInside(parentRel)) {
     await assertNoSymlinks(root as string, parentRel.split(path.sep).join('/'), shown);
   }
   // Leftovers of an earlier run that died while writing this tree (e.g. --out outside the workspace).

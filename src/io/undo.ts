@@ -13,6 +13,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TEMP_RE, tempSibling, type TempKind } from './temp-names.js';
+import { isInside } from './paths.js';
 
 export const UNDO_JOURNAL = '.pvpatch/undo.json';
 
@@ -50,17 +51,12 @@ export function siblingName(target: string, kind: TempKind): string {
   return tempSibling(target, kind, randomBytes(4).toString('hex'));
 }
 
-function inside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /**
  * Paths whose writes are kept even when the command dies (see the file comment), and those outside
  * the workspace, which recovery leaves as they are (no journal entry is written for them).
  */
 function exempt(root: string, target: string): boolean {
-  if (!inside(root, target)) return true;
+  if (!isInside(root, target)) return true;
   const rel = path.relative(root, target).split(path.sep).join('/');
   return rel === '.pvpatch' || rel === '.pvpatch/lock' || rel === UNDO_JOURNAL
     || rel.startsWith('.pvpatch/rebase/items/') || rel === '.pvpatch/rebase/items'
@@ -78,7 +74,7 @@ export function journalling(target: string): boolean {
 }
 
 function stored(root: string, p: string): string {
-  return inside(root, p) ? path.relative(root, p).split(path.sep).join('/') : p;
+  return isInside(root, p) ? path.relative(root, p).split(path.sep).join('/') : p;
 }
 
 async function writeJournal(j: Journal, committed = false): Promise<void> {

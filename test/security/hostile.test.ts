@@ -212,6 +212,9 @@ describe('symlinks are never followed out', () => {
     const c = await workspace();
     await fsp.symlink(c.outside, path.join(c.root, 'linked'));
     await refused('symlink (parent of --out)', c, ['apply', '--out', 'linked/out'], { message: /linked\/out: refusing to follow the symlink linked/ });
+    // A name that begins with two dots is inside the workspace like any other: checked as well.
+    await fsp.symlink(c.outside, path.join(c.root, '..linked'));
+    await refused('symlink (parent of --out, named ..linked)', c, ['apply', '--out', '..linked/out'], { message: /\.\.linked\/out: refusing to follow the symlink \.\.linked/ });
 
     // out/.pvpatch a symlink to a directory with a manifest: pvpatch must not take it for its own.
     const d = await workspace();
