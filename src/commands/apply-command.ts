@@ -57,7 +57,6 @@ async function applyLocked(root: string, target: string, run: RunOptions, loaded
   loaded(ws);
   const withInputs = { ...run, ...(inputs ? { inputs } : {}) };
   const replayed = copyFailed ? undefined : await (await import('./apply-replay.js')).replayApply(ws, target, withInputs, pre);
-  if (copyFailed) void pre?.discard();
   // Loaded only when the tree cannot be copied as the last apply wrote it.
   return replayed ?? (await (await import('./apply.js')).applyAndWrite(ws, target, withInputs));
 }

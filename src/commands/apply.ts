@@ -284,7 +284,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   const used = plan;
   if (used) pruneCache(used.cache, used.used);
   const done = outcome as Omit<ApplyOutcome, 'out'>;
-  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done, quickCheck(ws, parts.patches ?? [], done, opts));
+  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done, quickCheck(ws, (parts as RecordParts).patches, done, opts));
   return done;
 }
 

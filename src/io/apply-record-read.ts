@@ -103,14 +103,15 @@ export function lstatKey(file: string): string | null {
 
 /**
  * The stat keys of the input files (INPUT_FILES) as they are now, before apply reads them;
- * undefined when one was changed too recently to be told from a change made after it is read.
+ * undefined when one is not a regular file (a symlink's lstat says nothing of what it points to)
+ * or was changed too recently to be told from a change made after it is read.
  */
 export function inputStats(root: string): QuickCheck['inputs'] | undefined {
   const now = BigInt(Date.now()) * 1_000_000n;
   const out: QuickCheck['inputs'] = [];
   for (const rel of INPUT_FILES) {
     const st = fs.lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
-    if (st && (st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS)) return undefined;
+    if (st && (!st.isFile() || st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS)) return undefined;
     out.push([rel, st ? statKey(st).join() : null]);
   }
   return out;

@@ -242,6 +242,19 @@ describe('apply: the record of the last tree', () => {
     await age();
     expect((await checked(root, 'patch-aged', true)).cache?.quick).toBe(false);
     expect((await checked(root, 'patch-quick', true)).cache?.quick).toBe(true);
+
+    // kernels.json a symlink: its lstat says nothing of what it points to, so it is never trusted
+    // by it, and a change made behind the link is found.
+    const real = path.join(root, 'kernels.real.json');
+    await fsp.rename(kernels, real);
+    await fsp.symlink('kernels.real.json', kernels);
+    await age();
+    expect((await checked(root, 'linked', true)).cache?.quick).toBe(false);
+    expect((await checked(root, 'linked-again', true)).cache?.quick).toBe(false);
+    (config.kernels[0] as { description: string }).description += ' (behind the link)';
+    await fsp.writeFile(real, JSON.stringify(config, null, 2));
+    await age();
+    expect((await checked(root, 'behind-link', false)).cache?.tree).toBe(false);
     expect(await temps(root)).toEqual([]);
   }, 120_000);
 });
