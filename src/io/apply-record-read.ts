@@ -7,6 +7,7 @@ import type { HunkOutcome } from '../core/apply-series.js';
 import type { TrustedJob } from './trusted-copy-core.js';
 import { RACY_NS, statKey } from './verified.js';
 import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
+import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 
 /** Bumped whenever the record's shape or what it stands for changes. */
 export const RECORD_FORMAT = 2;
@@ -15,7 +16,7 @@ export const RECORD_FORMAT = 2;
  * The workspace's files an apply reads besides the patches (kernels.json, drops.json, the series),
  * workspace-relative: with each one's stat key unchanged, its bytes are the ones that apply parsed.
  */
-export const INPUT_FILES = ['kernels.json', 'upstream/drops.json', 'patches/series'] as const;
+export const INPUT_FILES = [KERNELS_JSON, DROPS_JSON, SERIES] as const;
 
 /**
  * What tells, without reading the workspace, that an apply's inputs are those of the recorded one:

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { InputError } from '../core/errors.js';
 
 export const KERNELS_JSON = 'kernels.json';
+/** The drops and their files' sha256s, and the series: with kernels.json, what a workspace is read from. */
+export const DROPS_JSON = 'upstream/drops.json';
+export const SERIES = 'patches/series';
 
 const holdsKernels = (dir: string): boolean => fs.lstatSync(path.join(dir, KERNELS_JSON), { throwIfNoEntry: false }) !== undefined;
 

@@ -7,7 +7,7 @@ import { parseKernelsConfig, type KernelsConfig } from '../core/config.js';
 import { parseDropsFile, type DropsFile, type Drop } from '../core/drops.js';
 import { parseSeries, type SeriesEntry } from '../core/series.js';
 import { sha256 } from './hash.js';
-import { KERNELS_JSON } from './workspace-root.js';
+import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 import { assertTextSize, decodeUtf8, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { loadVerified, matches, RACY_NS, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
@@ -22,9 +22,7 @@ export interface Workspace {
   series: SeriesEntry[];
 }
 
-export { findWorkspaceRoot, KERNELS_JSON } from './workspace-root.js';
-export const DROPS_JSON = 'upstream/drops.json';
-export const SERIES = 'patches/series';
+export { DROPS_JSON, findWorkspaceRoot, KERNELS_JSON, SERIES } from './workspace-root.js';
 
 /** The workspace root: `explicit` if given (must hold kernels.json), else the nearest ancestor of cwd that has one. */
 
