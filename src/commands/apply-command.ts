@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
-import { inputStats, loadHunks, quickRecord } from '../io/apply-record-read.js';
+import { inputStats, loadHunks, loadRecord, quickCheckHolds } from '../io/apply-record-read.js';
 import { withLock } from '../io/lock.js';
 import { findWorkspaceRoot } from '../io/workspace-root.js';
 import type { Workspace } from '../io/workspace.js';
@@ -40,10 +40,10 @@ async function applyLocked(root: string, target: string, run: RunOptions, loaded
   // A copy cli.ts started for this target (apply-prefetch.ts): joined when the record is used.
   let pre = run.cache === false ? undefined : takePrefetch(target);
   let copyFailed = false;
-  if (run.cache !== false) {
-    const rec = quickRecord(root, { drop: run.drop, fuzz: run.fuzz, annotate: run.annotate !== false });
-    const all = rec && run.allHunks ? loadHunks(root, rec) : undefined;
-    if (rec && (!run.allHunks || all)) {
+  const rec = run.cache === false ? undefined : loadRecord(root);
+  if (rec && quickCheckHolds(root, rec, { drop: run.drop, fuzz: run.fuzz, annotate: run.annotate !== false })) {
+    const all = run.allHunks ? loadHunks(root, rec) : undefined;
+    if (!run.allHunks || all) {
       const joined = pre;
       pre = undefined;
       if (await copyRecordedTree(root, target, rec, joined, async () => true)) return recordedOutcome(rec, all, true);
@@ -56,7 +56,9 @@ async function applyLocked(root: string, target: string, run: RunOptions, loaded
   const ws = await (await import('../io/workspace.js')).loadWorkspace(root);
   loaded(ws);
   const withInputs = { ...run, ...(inputs ? { inputs } : {}) };
-  const replayed = copyFailed ? undefined : await (await import('./apply-replay.js')).replayApply(ws, target, withInputs, pre);
+  // No record to copy: the copy cli.ts started (from a record it could not use) goes while the tree is applied.
+  if (!rec || copyFailed) void pre?.discard();
+  const replayed = rec && !copyFailed ? await (await import('./apply-replay.js')).replayApply(ws, target, withInputs, rec, pre) : undefined;
   // Loaded only when the tree cannot be copied as the last apply wrote it.
   return replayed ?? (await (await import('./apply.js')).applyAndWrite(ws, target, withInputs));
 }

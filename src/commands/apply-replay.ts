@@ -2,8 +2,8 @@
 // again, or read too soon after a change to be trusted by their stats): the workspace is read, and
 // when the key of its inputs is the record's, the recorded tree is copied all the same
 // (apply-copy.ts), and the record takes the stats they have now for the next apply's quick check.
-import { dirsUnchanged, loadHunks, loadRecord, patchStatsOf, recordKey, rewriteRecord, type TreeRecord } from '../io/apply-record.js';
-import { thisBuild, type QuickCheck } from '../io/apply-record-read.js';
+import { dirsUnchanged, loadHunks, patchStatsOf, recordKey, rewriteRecord, type TreeRecord } from '../io/apply-record.js';
+import { quickCheckOf, type QuickCheck } from '../io/apply-record-read.js';
 import { dropDir, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
 import type { PrefetchedCopy } from '../io/trusted-copy.js';
 import { copyRecordedTree, recordedOutcome } from './apply-copy.js';
@@ -14,12 +14,11 @@ import type { ApplyOutcome, ApplyRunOptions } from './apply.js';
  * key) and every file it came from (drop files, cached results, the manifest) has the lstat it was
  * recorded with; undefined (nothing written, `pre` discarded) when not.
  */
-export async function replayApply(ws: Workspace, target: string, opts: ApplyRunOptions & { fuzz: number; allHunks: boolean }, pre: PrefetchedCopy | undefined): Promise<Omit<ApplyOutcome, 'out'> | undefined> {
-  const rec = opts.cache === false ? undefined : loadRecord(ws.root);
+export async function replayApply(ws: Workspace, target: string, opts: ApplyRunOptions & { fuzz: number; allHunks: boolean }, rec: TreeRecord, pre: PrefetchedCopy | undefined): Promise<Omit<ApplyOutcome, 'out'> | undefined> {
   const drop = selectDrop(ws, opts.drop);
   // --json reports every hunk: without the record's own list of them, the tree is applied.
-  const all = rec && opts.allHunks ? loadHunks(ws.root, rec) : undefined;
-  if (!rec || rec.drop !== drop.version || (opts.allHunks && !all)) {
+  const all = opts.allHunks ? loadHunks(ws.root, rec) : undefined;
+  if (rec.drop !== drop.version || (opts.allHunks && !all)) {
     // Its temp directory goes while the tree is applied (settlePrefetch waits for that).
     void pre?.discard();
     return undefined;
@@ -32,7 +31,7 @@ export async function replayApply(ws: Workspace, target: string, opts: ApplyRunO
     return key === rec.key && dirsUnchanged(dropDir(ws, drop.version), rec.dirs);
   };
   if (!(await copyRecordedTree(ws.root, target, rec, pre, same))) return undefined;
-  const quick = opts.inputs && ws.series.every((e) => stats.has(e.name)) ? { build: thisBuild(), fuzz: opts.fuzz, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs } : undefined;
+  const quick = opts.inputs && ws.series.every((e) => stats.has(e.name)) ? quickCheckOf({ fuzz: opts.fuzz, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs }) : undefined;
   if (quick) rewriteRecord(ws.root, withStats(rec, ws, shas, stats, quick));
   return recordedOutcome(rec, all, false);
 }

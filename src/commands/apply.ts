@@ -4,7 +4,7 @@ import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
-import { thisBuild, type QuickCheck } from '../io/apply-record-read.js';
+import { quickCheckOf, type QuickCheck } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../version.js';
@@ -284,7 +284,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   const used = plan;
   if (used) pruneCache(used.cache, used.used);
   const done = outcome as Omit<ApplyOutcome, 'out'>;
-  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done, quickCheck(ws, (parts as RecordParts).patches, done, opts));
+  if (parts?.outs && parts.manifest !== undefined) keepRecord(ws, drop, parts as RecordParts, stats, done, opts);
   return done;
 }
 
@@ -293,11 +293,12 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
  * inputs copies it (src/io/apply-record.ts): the drop's untouched files with the stats they were
  * verified with, the touched ones' results from the cache, the touched drop files to check.
  */
-function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record<string, readonly string[]>, o: Omit<ApplyOutcome, 'out'>, quick: QuickCheck | undefined): void {
+function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record<string, readonly string[]>, o: Omit<ApplyOutcome, 'out'>, opts: ApplyRunOptions): void {
   const files: RecordedFile[] = [];
   const statOf = (rel: string): string | undefined => stats[rel]?.slice(1).join();
   for (const rel of Object.keys(drop.files)) files.push([`upstream/${drop.version}/${rel}`, parts.outs.has(rel) ? null : rel, statOf(rel)]);
   for (const [rel, out] of parts.outs) if (out !== null) files.push([out, rel, undefined]);
+  const quick = quickCheck(ws, parts.patches, o, opts);
   saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches, ...(quick ? { quick } : {}) }, o.hunks, files, parts.manifest);
 }
 
@@ -306,9 +307,9 @@ function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record
  * they were read and every patch of the series is trusted by its stat, so that the stats alone
  * stand for everything the record's key hashes.
  */
-function quickCheck(ws: Workspace, patches: readonly unknown[], o: Omit<ApplyOutcome, 'out'>, opts: ApplyRunOptions): QuickCheck | undefined {
+function quickCheck(ws: Workspace, patches: RecordParts['patches'], o: Omit<ApplyOutcome, 'out'>, opts: ApplyRunOptions): QuickCheck | undefined {
   if (!opts.inputs || patches.length !== ws.series.length || o.patches !== ws.series.length) return undefined;
-  return { build: thisBuild(), fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs };
+  return quickCheckOf({ fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs });
 }
 
 /**

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HunkOutcome } from '../core/apply-series.js';
 import type { TrustedJob } from './trusted-copy-core.js';
-import { RACY_NS, statKey } from './verified.js';
+import { isRacy, nowNs, statKey } from './verified.js';
 import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 
@@ -22,7 +22,7 @@ export const INPUT_FILES = [KERNELS_JSON, DROPS_JSON, SERIES] as const;
  * What tells, without reading the workspace, that an apply's inputs are those of the recorded one:
  * the build that wrote it, its options, the current drop then, and the stat key of each input file
  * (null: absent) from before it was read. Kept only when every input and every patch of the series
- * had a stat key old enough to be trusted (RACY_NS).
+ * had a stat key old enough to be trusted (see isRacy).
  */
 export interface QuickCheck {
   build: [string, number, number];
@@ -92,8 +92,13 @@ function wellFormedQuick(q: Partial<QuickCheck> | null): boolean {
 }
 
 /** This build, as a record names the one that wrote it: the version and the formats of what apply produces. */
-export function thisBuild(): QuickCheck['build'] {
+function thisBuild(): QuickCheck['build'] {
   return [VERSION, RECORD_FORMAT, APPLY_CACHE_FORMAT];
+}
+
+/** The quick check of a record this build writes now, for an apply with these options and inputs. */
+export function quickCheckOf(check: Omit<QuickCheck, 'build'>): QuickCheck {
+  return { build: thisBuild(), ...check };
 }
 
 /** The lstat key of `file` (statKey joined by ","); null when there is nothing there. */
@@ -108,11 +113,11 @@ export function lstatKey(file: string): string | null {
  * or was changed too recently to be told from a change made after it is read.
  */
 export function inputStats(root: string): QuickCheck['inputs'] | undefined {
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = nowNs();
   const out: QuickCheck['inputs'] = [];
   for (const rel of INPUT_FILES) {
     const st = fs.lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
-    if (st && (!st.isFile() || st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS)) return undefined;
+    if (st && (!st.isFile() || isRacy(st, now))) return undefined;
     out.push([rel, st ? statKey(st).join() : null]);
   }
   return out;
@@ -133,19 +138,18 @@ export function dirsUnchanged(dir: string, dirs: readonly [string, string][]): b
 }
 
 /**
- * The record, when an apply with these options may copy its tree without reading the workspace:
- * written by this build with the same options, for the drop asked for (none: the one that was
- * current), with every input file, every patch of the series and every drop directory as its lstat
- * was then. Its sources are checked as they are copied, as for any use of the record.
+ * May an apply with these options copy the tree of `rec` without reading the workspace? When the
+ * record was written by this build with the same options, for the drop asked for (none: the one
+ * that was current), and every input file, every patch of the series and every drop directory has
+ * the lstat it had then. Its sources are checked as they are copied, as for any use of the record.
  */
-export function quickRecord(root: string, opts: { drop?: string; fuzz: number; annotate: boolean }): TreeRecord | undefined {
-  const rec = loadRecord(root);
-  const q = rec?.quick;
-  if (!rec || !q || q.build.join() !== thisBuild().join() || q.fuzz !== opts.fuzz || q.annotate !== opts.annotate || (opts.drop ?? q.current) !== rec.drop) return undefined;
-  if (rec.patchStats.length !== rec.patches) return undefined;
-  for (const [rel, key] of q.inputs) if (lstatKey(path.join(root, rel)) !== key) return undefined;
-  for (const [name, , key] of rec.patchStats) if (!SAFE.test(name) || lstatKey(path.join(root, 'patches', name)) !== key) return undefined;
-  return dirsUnchanged(path.join(root, 'upstream', rec.drop), rec.dirs) ? rec : undefined;
+export function quickCheckHolds(root: string, rec: TreeRecord, opts: { drop?: string; fuzz: number; annotate: boolean }): boolean {
+  const q = rec.quick;
+  if (!q || q.build.join() !== thisBuild().join() || q.fuzz !== opts.fuzz || q.annotate !== opts.annotate || (opts.drop ?? q.current) !== rec.drop) return false;
+  if (rec.patchStats.length !== rec.patches) return false;
+  for (const [rel, key] of q.inputs) if (lstatKey(path.join(root, rel)) !== key) return false;
+  for (const [name, , key] of rec.patchStats) if (!SAFE.test(name) || lstatKey(path.join(root, 'patches', name)) !== key) return false;
+  return dirsUnchanged(path.join(root, 'upstream', rec.drop), rec.dirs);
 }
 
 /** Every hunk's outcome, from the file saved with the record `rec` (undefined when it is not that record's). */

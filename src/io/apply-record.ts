@@ -15,7 +15,7 @@ import type { KernelsConfig } from '../core/config.js';
 import { sha256 } from './hash.js';
 import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { replaceFileSync } from './tree-writer-core.js';
-import { RACY_NS, statKey } from './verified.js';
+import { isRacy, nowNs, statKey } from './verified.js';
 import type { HunkOutcome } from '../core/apply-series.js';
 import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
 
@@ -47,11 +47,11 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
   for (const f of files) {
     for (let at = f.indexOf('/'); at > 0; at = f.indexOf('/', at + 1)) rels.add(f.slice(0, at));
   }
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = nowNs();
   const out: [string, string][] = [];
   for (const rel of [...rels].sort()) {
     const st = dirStat(dir, rel);
-    if (!st || st.mtimeNs > now - RACY_NS || st.ctimeNs > now - RACY_NS) return undefined;
+    if (!st || isRacy(st, now)) return undefined;
     out.push([rel, statKey(st).join()]);
   }
   return out;

@@ -52,8 +52,18 @@ export function matches(rec: StatRecord | undefined, sha: string, st: fs.BigIntS
   return true;
 }
 
+/** Now, in ns since the epoch (as stat times are). */
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+/** Was the file of `st` changed less than RACY_NS before `now`: too recently to be trusted by its stat later? */
+export function isRacy(st: fs.BigIntStats, now: bigint): boolean {
+  return st.ctimeNs > now - RACY_NS || st.mtimeNs > now - RACY_NS;
+}
+
 /** A record for a file verified at `now` (ns since the epoch), or undefined while it is racy. */
 export function recordOf(sha: string, st: fs.BigIntStats, now: bigint): StatRecord | undefined {
-  if (st.ctimeNs > now - RACY_NS || st.mtimeNs > now - RACY_NS) return undefined;
+  if (isRacy(st, now)) return undefined;
   return [sha, ...statKey(st)];
 }

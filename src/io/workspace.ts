@@ -10,7 +10,7 @@ import { sha256 } from './hash.js';
 import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 import { assertTextSize, decodeUtf8, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
-import { loadVerified, matches, RACY_NS, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
+import { isRacy, loadVerified, matches, nowNs, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
 
@@ -78,12 +78,12 @@ export function dropDir(ws: Workspace, version: string): string {
  * Read the text of every patch in the series; a missing file names the series line. Synchronous
  * reads: a series of hundreds of small patches costs a fraction of fs/promises' round trips. With
  * `stats`, each patch's stat key (lstat before it was read) is put there, but for a patch changed
- * too recently to be trusted by it later (RACY_NS).
+ * too recently to be trusted by it later (isRacy).
  */
 export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series, stats?: Map<string, string>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const patchesDir = path.join(ws.root, 'patches');
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = nowNs();
   for (const e of entries) {
     const file = resolveInside(patchesDir, e.name, { file: SERIES, line: e.line });
     let st: fs.BigIntStats | undefined;
@@ -96,7 +96,7 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
     if (!st) throw new ConfigError(`patch ${e.name} is in the series but patches/${e.name} does not exist`, { file: SERIES, line: e.line });
     assertTextSize(Number(st.size), `patches/${e.name}`, 'the patch');
     out.set(e.name, readTextSync(file, `patches/${e.name}`));
-    if (stats && st.isFile() && st.mtimeNs <= now - RACY_NS && st.ctimeNs <= now - RACY_NS) stats.set(e.name, statKey(st).join());
+    if (stats && st.isFile() && !isRacy(st, now)) stats.set(e.name, statKey(st).join());
   }
   return out;
 }
@@ -172,7 +172,7 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
   const record = need ? loadVerified(ws.root) : { drops: {} };
   const known = record.drops[drop.version] ?? {};
   const fresh: Record<string, StatRecord> = {};
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = nowNs();
   const written = need ? BigInt(0o666 & ~process.umask()) : 0n;
   // Synchronous reads: for thousands of small files they cost a fraction of fs/promises' round trips.
   for (const rel of names) {
