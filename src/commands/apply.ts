@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
-import { recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
+import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
 import { quickCheckOf, type QuickCheck } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
 import type { TreeContent } from '../io/tree-writer-core.js';
@@ -205,6 +205,8 @@ interface RecordParts {
   dirs: [string, string][];
   outs: Map<string, string | null>;
   manifest: string;
+  /** The linkKey of each file of the tree in the record's store (none: no store). */
+  store?: Map<string, string>;
 }
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
@@ -266,7 +268,12 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         const done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
         await writer.finish();
         const manifest = writeManifest(tmp, done.manifest);
-        if (parts && done.outs) Object.assign(parts, { outs: done.outs, manifest });
+        if (parts && done.outs) {
+          const outs = done.outs;
+          // The tree's files, kept in the store while no one else can have written to them.
+          const places = [...Object.keys(drop.files).filter((rel) => !outs.has(rel)), ...[...outs].flatMap(([rel, out]) => (out === null ? [] : [rel])), MANIFEST_IN_TREE];
+          Object.assign(parts, { outs, manifest, store: linkStore(ws.root, tmp, places) });
+        }
         const cache = plan ? { tree: false, quick: false, files: plan.hits.size, applied: plan.misses.size } : null;
         outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
       } catch (err) {
@@ -299,7 +306,7 @@ function keepRecord(ws: Workspace, drop: Drop, parts: RecordParts, stats: Record
   for (const rel of Object.keys(drop.files)) files.push([`upstream/${drop.version}/${rel}`, parts.outs.has(rel) ? null : rel, statOf(rel)]);
   for (const [rel, out] of parts.outs) if (out !== null) files.push([out, rel, undefined]);
   const quick = quickCheck(ws, parts.patches, o, opts);
-  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches, ...(quick ? { quick } : {}) }, o.hunks, files, parts.manifest);
+  saveRecord(ws.root, { key: parts.key, drop: drop.version, patches: o.patches, regions: o.regions, dirs: parts.dirs, patchStats: parts.patches, ...(quick ? { quick } : {}) }, o.hunks, files, parts.manifest, parts.store);
 }
 
 /**

@@ -10,7 +10,7 @@ import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 
 /** Bumped whenever the record's shape or what it stands for changes. */
-export const RECORD_FORMAT = 2;
+export const RECORD_FORMAT = 3;
 
 /**
  * The workspace's files an apply reads besides the patches (kernels.json, drops.json, the series),
@@ -47,8 +47,11 @@ export interface TreeRecord {
   dirs: [string, string][];
   /** The series' patches trusted by their lstat: name, sha256 of the text, stat key (see seriesShas). */
   patchStats: [string, string, string][];
-  /** Each file: its source (workspace-relative), its place in the tree (null: checked, not copied), the source's stat key. */
-  files: [string, string | null, string][];
+  /**
+   * Each file: its source (workspace-relative), its place in the tree (null: checked, not copied), the
+   * source's stat key, and (for a file of the tree kept in the store, STORE) that copy's linkKey.
+   */
+  files: [string, string | null, string, string?][];
   quick?: QuickCheck;
 }
 
@@ -62,6 +65,12 @@ export const HUNKS = 'hunks.json';
 /** The manifest of the recorded tree, copied as its files are, and its place in the tree. */
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_IN_TREE = '.pvpatch/manifest.json';
+/**
+ * The store: the recorded tree's files, hard links to those of the tree that apply wrote (in the
+ * record's directory, under their places in the tree). A repeated apply links them into its tree
+ * rather than copying their sources, when the tree is on the same file system.
+ */
+export const STORE = 'tree';
 
 /** A relative path as apply writes them: no empty, "." or ".." part, no backslash or NUL. */
 export const SAFE = /^(?!.*(?:^|\/)\.{0,2}(?:\/|$))[^\\\0]+$/;
@@ -79,6 +88,7 @@ export function loadRecord(root: string): TreeRecord | undefined {
   for (const p of r.patchStats) if (!Array.isArray(p) || p.length !== 3 || p.some((x) => typeof x !== 'string')) return undefined;
   for (const f of r.files) {
     if (!Array.isArray(f) || typeof f[0] !== 'string' || !SAFE.test(f[0]) || (f[1] !== null && (typeof f[1] !== 'string' || !SAFE.test(f[1]))) || typeof f[2] !== 'string') return undefined;
+    if (f.length > 4 || (f.length === 4 && (f[1] === null || typeof f[3] !== 'string'))) return undefined;
   }
   for (const d of r.dirs) if (!Array.isArray(d) || typeof d[0] !== 'string' || (d[0] !== '' && !SAFE.test(d[0])) || typeof d[1] !== 'string') return undefined;
   // A quick check of another shape is none (the inputs are then compared the long way).
@@ -167,9 +177,10 @@ export function patchStatsOf(rec: TreeRecord): Map<string, readonly [string, str
   return new Map(rec.patchStats.map(([name, sha, stat]) => [name, [sha, stat] as const]));
 }
 
-/** The record's files as copy jobs (sources made absolute under `root`). */
+/** The record's files as copy jobs (sources made absolute under `root`; those in the store linked from there). */
 export function recordJobs(root: string, rec: TreeRecord): TrustedJob[] {
-  return rec.files.map(([src, dst, stat]) => ({ src: `${root}/${src}`, dst, stat }));
+  const store = `${recordDir(root)}/${STORE}`;
+  return rec.files.map(([src, dst, stat, link]) => ({ src: `${root}/${src}`, dst, stat, ...(link !== undefined && dst !== null ? { linked: [`${store}/${dst}`, link] as [string, string] } : {}) }));
 }
 
 /** The directories the jobs' files go in (relative; parents before children). */

@@ -15,9 +15,10 @@ import type { KernelsConfig } from '../core/config.js';
 import { sha256 } from './hash.js';
 import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { replaceFileSync } from './tree-writer-core.js';
-import { isRacy, nowNs, statKey } from './verified.js';
+import { isRacy, linkKey, nowNs, statKey } from './verified.js';
+import { tempSibling } from './temp-names.js';
 import type { HunkOutcome } from '../core/apply-series.js';
-import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, type TreeRecord } from './apply-record-read.js';
+import { dirStat, HUNKS, jobDirs, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, STORE, type TreeRecord } from './apply-record-read.js';
 
 export { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
@@ -61,12 +62,46 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
 export type RecordedFile = [string, string | null, string | undefined];
 
 /**
+ * Make the store (STORE) of the tree just written into `tree` (not yet in place, so that nothing
+ * else has written to it): every file at `places` hard-linked under the store, which replaces the
+ * previous one. Returns each place's linkKey, or undefined (no store: the previous one is gone
+ * too) when a link cannot be made, as when the tree is on another file system than the workspace.
+ * Called under the workspace's lock: any store left half made is a dead apply's.
+ */
+export function linkStore(root: string, tree: string, places: readonly string[]): Map<string, string> | undefined {
+  const dir = recordDir(root);
+  const store = path.join(dir, STORE);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  const old = tempSibling(store, 'old', randomBytes(4).toString('hex'));
+  if (fs.existsSync(store)) fs.renameSync(store, old);
+  const fresh = tempSibling(store, 'new', randomBytes(4).toString('hex'));
+  const keys = new Map<string, string>();
+  try {
+    fs.mkdirSync(fresh);
+    for (const d of jobDirs(places.map((dst) => ({ src: '', dst, stat: '' })))) fs.mkdirSync(`${fresh}/${d}`, { recursive: true });
+    for (const dst of places) {
+      fs.linkSync(`${tree}/${dst}`, `${fresh}/${dst}`);
+      keys.set(dst, linkKey(fs.lstatSync(`${fresh}/${dst}`, { bigint: true })).join());
+    }
+    fs.renameSync(fresh, store);
+  } catch {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    return undefined;
+  } finally {
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+  return keys;
+}
+
+/**
  * Save the record of a tree just written: `files` whose stat key is not given are the cache's own
  * texts, stat'ed now (pvpatch replaces them only by rename: a new inode). Any other source's key
  * must be given (the drop's, from when its bytes were verified); when one is not, or a cache text is
- * gone, no record is kept (the next apply does the whole work).
+ * gone, no record is kept (the next apply does the whole work). `store`: the linkKey of each place
+ * of the tree kept in the store (linkStore).
  */
-export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files' | 'id' | 'hunkCount' | 'notable'>, hunks: readonly HunkOutcome[], files: readonly RecordedFile[], manifestText: string): void {
+export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files' | 'id' | 'hunkCount' | 'notable'>, hunks: readonly HunkOutcome[], files: readonly RecordedFile[], manifestText: string, store?: ReadonlyMap<string, string>): void {
   const dir = recordDir(root);
   const recordFile = path.join(dir, RECORD);
   fs.rmSync(recordFile, { force: true });
@@ -74,14 +109,16 @@ export function saveRecord(root: string, rec: Omit<TreeRecord, 'format' | 'files
   for (const [src, dst, stat] of files) {
     const key = stat ?? (src.startsWith('.pvpatch/cache/') ? lstatKey(`${root}/${src}`) : null);
     if (key === null || !SAFE.test(src) || (dst !== null && !SAFE.test(dst))) return;
-    out.push([src, dst, key]);
+    const link = dst === null ? undefined : store?.get(dst);
+    out.push(link === undefined ? [src, dst, key] : [src, dst, key, link]);
   }
   fs.mkdirSync(dir, { recursive: true });
   const manifestSrc = `.pvpatch/cache/apply-tree/${MANIFEST}`;
   replaceFileSync(path.join(dir, MANIFEST), manifestText);
   const manifestKey = lstatKey(`${root}/${manifestSrc}`);
   if (manifestKey === null) return;
-  out.push([manifestSrc, MANIFEST_IN_TREE, manifestKey]);
+  const manifestLink = store?.get(MANIFEST_IN_TREE);
+  out.push(manifestLink === undefined ? [manifestSrc, MANIFEST_IN_TREE, manifestKey] : [manifestSrc, MANIFEST_IN_TREE, manifestKey, manifestLink]);
   const id = randomBytes(8).toString('hex');
   replaceFileSync(path.join(dir, HUNKS), JSON.stringify({ id, hunks }));
   const notable = hunks.filter((h) => h.status !== 'exact');

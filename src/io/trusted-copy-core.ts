@@ -4,8 +4,8 @@
 // claimed. So neither waits for the other, and the two mostly create files in different
 // directories (threads creating files side by side in one directory wait on its lock: slower than
 // one thread alone).
-import { constants, copyFileSync, lstatSync } from 'node:fs';
-import { statKey } from './verified.js';
+import { constants, copyFileSync, linkSync, lstatSync, type BigIntStats } from 'node:fs';
+import { linkKey, statKey } from './verified.js';
 
 /**
  * A file trusted by its lstat: `src` (absolute) is used only while its stat key (statKey joined by
@@ -14,11 +14,16 @@ import { statKey } from './verified.js';
  * whose stat key is the one recorded has not been written since (that changes its ctime), so the
  * bytes copied are the ones recorded. The caller checks the directories first (an entry replaced
  * by a symlink or a FIFO changes its directory), so that what is opened is the recorded file.
+ *
+ * With `linked` (the store's copy of the file, absolute, and its linkKey joined by ","), `dst` is
+ * made a hard link to that copy instead (nothing is read or written), which is then checked the
+ * same way by its linkKey; `src` is still checked, for the tree is what it was made from.
  */
 export interface TrustedJob {
   src: string;
   dst: string | null;
   stat: string;
+  linked?: [string, string];
 }
 
 /** Why a copy stopped: a source that is not what was recorded, or a failed copy (both: do it the long way). */
@@ -43,7 +48,7 @@ export function claimFlags(count: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, count) * Int32Array.BYTES_PER_ELEMENT));
 }
 
-function sameAsRecorded(file: string, stat: string, mode: number): string | undefined {
+function sameAsRecorded(file: string, stat: string, mode: number, key: (st: BigIntStats) => string[] = statKey): string | undefined {
   let st;
   try {
     st = lstatSync(file, { bigint: true });
@@ -53,7 +58,7 @@ function sameAsRecorded(file: string, stat: string, mode: number): string | unde
   if (!st.isFile()) return 'not a regular file';
   // A copy takes its source's mode: only a file with the mode a written one gets may be copied.
   if (Number(st.mode & 0o777n) !== mode) return 'mode differs from a written file';
-  return statKey(st).join() === stat ? undefined : 'changed since it was recorded';
+  return key(st).join() === stat ? undefined : 'changed since it was recorded';
 }
 
 /**
@@ -73,12 +78,13 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
     };
     if (job.dst !== null) {
       try {
-        copyFileSync(job.src, `${root}/${job.dst}`, constants.COPYFILE_EXCL);
+        if (job.linked) linkSync(job.linked[0], `${root}/${job.dst}`);
+        else copyFileSync(job.src, `${root}/${job.dst}`, constants.COPYFILE_EXCL);
       } catch (err) {
         return stop((err as Error).message);
       }
     }
-    const why = sameAsRecorded(job.src, job.stat, mode);
+    const why = (job.linked && sameAsRecorded(job.linked[0], job.linked[1], mode, linkKey)) || sameAsRecorded(job.src, job.stat, mode);
     if (why) return stop(why);
     Atomics.add(control, DONE, 1);
   }

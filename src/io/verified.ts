@@ -52,6 +52,15 @@ export function matches(rec: StatRecord | undefined, sha: string, st: fs.BigIntS
   return true;
 }
 
+/**
+ * The stat fields compared for a file of the record's store of the tree (src/io/apply-record.ts):
+ * statKey without the ctime, which every hard link made to the file, or removed, changes. A write
+ * to the file, through any of its links, still changes its mtime (and mostly its size).
+ */
+export function linkKey(st: fs.BigIntStats): [string, string, string, string, string] {
+  return [String(st.size), String(st.mtimeNs), String(st.ino), String(st.dev), String(st.mode)];
+}
+
 /** Now, in ns since the epoch (as stat times are). */
 export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;

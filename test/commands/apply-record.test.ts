@@ -56,7 +56,7 @@ describe('apply: the record of the last tree', () => {
     await age();
     // First: applied, recorded. Second: copied from the record (the text output says so).
     await checked(root, 'first', false);
-    expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['hunks.json', 'manifest.json', 'record.json']);
+    expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['hunks.json', 'manifest.json', 'record.json', 'tree']);
     await checked(root, 'second', true);
     const text = pvpatch(['apply', '--out', 'text'], { cwd: root });
     expect(text.code, text.stderr).toBe(0);
@@ -98,6 +98,59 @@ describe('apply: the record of the last tree', () => {
     // The copies started while the CLI loaded (apply-prefetch.ts) were moved into place or removed.
     expect(await temps(root)).toEqual([]);
   }, 120_000);
+
+  it('links the tree from the store of the record, and finds a write made through the tree', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    await checked(root, 'first', false);
+    await checked(root, 'second', true);
+    const store = path.join(recordDir(root), 'tree');
+    for (const rel of ['include/xen/ring.h', 'blkfront/blkfront.c', '.pvpatch/manifest.json']) {
+      const [inTree, kept] = [await fsp.stat(path.join(root, 'a-second', rel)), await fsp.stat(path.join(store, rel))];
+      expect([rel, inTree.ino, inTree.nlink >= 2]).toEqual([rel, kept.ino, true]);
+    }
+    // Written in place through the tree (as an editor that keeps hard links writes): the store's
+    // file changed with it, so the next apply does the work again, and writes what --no-cache does.
+    await fsp.appendFile(path.join(root, 'a-second', 'include', 'xen', 'ring.h'), '/* edited in the tree */\n');
+    await checked(root, 'appended', false);
+    await checked(root, 'linked-again', true);
+    // Rewritten in place with as many bytes (a patched file this time): its mtime tells.
+    const patched = path.join(root, 'a-linked-again', 'blkfront', 'blkfront.c');
+    const bytes = await fsp.readFile(patched);
+    bytes[0] = bytes[0] === 0x2f ? 0x20 : 0x2f;
+    await fsp.writeFile(patched, bytes);
+    await checked(root, 'same-size', false);
+    await checked(root, 'linked-once-more', true);
+    // A file of the store gone, then the whole store: applied again each time.
+    await fsp.rm(path.join(store, 'include', 'xen', 'ring.h'));
+    await checked(root, 'store-file-gone', false);
+    await fsp.rm(store, { recursive: true });
+    await checked(root, 'store-gone', false);
+    await checked(root, 'store-back', true);
+    expect(await temps(root)).toEqual([]);
+    expect((await fsp.readdir(recordDir(root))).filter((n) => n.includes('.pvpatch-'))).toEqual([]);
+  }, 120_000);
+
+  it('copies the recorded tree where it cannot link it: a tree on another file system', async () => {
+    const root = await copySampleWorkspace();
+    const other = await fsp.mkdtemp('/dev/shm/pvpatch-test-').catch(() => undefined);
+    if (!other || (await fsp.stat(other)).dev === (await fsp.stat(root)).dev) {
+      console.log('skipped: no other file system (/dev/shm) to write the tree to');
+      return;
+    }
+    try {
+      await age();
+      const first = apply(root, path.join(other, 'one'));
+      expect(first.cache?.tree).toBe(false);
+      const second = apply(root, path.join(other, 'two'));
+      expect(second.cache?.tree).toBe(true);
+      expect(await readTree(path.join(other, 'two'))).toEqual(await readTree(path.join(other, 'one')));
+      expect((await fsp.stat(path.join(other, 'two', 'include', 'xen', 'ring.h'))).nlink).toBe(1);
+      expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['hunks.json', 'manifest.json', 'record.json']);
+    } finally {
+      await fsp.rm(other, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('leaves no temp directory of the copy started at start-up when the command fails or is another', async () => {
     const root = await copySampleWorkspace();
