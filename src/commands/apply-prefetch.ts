@@ -1,15 +1,17 @@
 // Copying the last apply's tree while the CLI starts. Most of a repeated `pvpatch apply` is the
 // copy of the tree its record names (src/io/apply-record.ts), and node takes as long to load the
 // command's code as the copy takes: so cli.ts, before it loads anything else, looks whether its
-// arguments are a plain `apply` and, if so, starts a worker that reads the record and copies that
-// tree into a temp sibling of the target. Nothing is decided there: the command later checks the
+// arguments are a plain `apply` and, if so, starts making that tree in a temp sibling of the target:
+// `cp -RPl` of the record's store when there is one (linked-prefetch.ts), else a worker that reads
+// the record and copies the tree (trusted-copy.ts). Nothing is decided there: the command later checks the
 // record against its inputs as it always does, joins the copy if they are the same, and otherwise
 // the temp directory is removed unused. This module loads only node's own modules (and the copy's).
 import fs from 'node:fs';
 import path from 'node:path';
 import { startPrefetchedCopy, type PrefetchedCopy } from '../io/trusted-copy.js';
 import { keepTemp } from '../io/live-temps.js';
-import { RECORD, recordDir } from '../io/apply-record-read.js';
+import { RECORD, recordDir, STORE } from '../io/apply-record-read.js';
+import { startLinkedPrefetch } from '../io/linked-prefetch.js';
 import { tempSibling } from '../io/temp-names.js';
 import { locateWorkspace } from '../io/workspace-root.js';
 import type { ApplyOptions } from './apply-command.js';
@@ -96,7 +98,10 @@ export function prefetchApply(plain: PlainApply | undefined, cwd: string = proce
     const tmp = tempSibling(target, 'new', Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0'));
     fs.mkdirSync(tmp);
     keepTemp(tmp);
-    const copy = startPrefetchedCopy(root, tmp, plain.opts.drop, 0o666 & ~process.umask());
+    const mode = 0o666 & ~process.umask();
+    // With a store, its links are made by cp; else the files are copied on a worker thread.
+    const store = path.join(recordDir(root), STORE);
+    const copy = (fs.lstatSync(store, { throwIfNoEntry: false })?.isDirectory() && startLinkedPrefetch(store, tmp, mode)) || startPrefetchedCopy(root, tmp, plain.opts.drop, mode);
     if (!copy) {
       fs.rmdirSync(tmp);
       return;

@@ -64,9 +64,11 @@ function sameAsRecorded(file: string, stat: string, mode: number, key: (st: BigI
 /**
  * Take jobs, from the first (or with `fromEnd` the last), until one is claimed by the other thread,
  * none is left, or a thread stopped: each source copied (never over an existing file) to
- * `root`/dst, then checked against its record.
+ * `root`/dst, then checked against its record. With `linksMade`, the linked jobs' files are already
+ * under `root` (made by `cp -l` from the store, linked-prefetch.ts): each is checked there instead,
+ * by the store's linkKey (the same inode, not written since).
  */
-export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number, control: Int32Array, claims: Int32Array, fromEnd = false): CopyResult {
+export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number, control: Int32Array, claims: Int32Array, fromEnd = false, linksMade = false): CopyResult {
   for (let k = 0; k < jobs.length; k++) {
     if (Atomics.load(control, STOPPED) !== 0) return { ok: true };
     const i = fromEnd ? jobs.length - 1 - k : k;
@@ -76,6 +78,12 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
       Atomics.store(control, STOPPED, 1);
       return { ok: false, file: job.src, why };
     };
+    if (linksMade && job.linked && job.dst !== null) {
+      const why = sameAsRecorded(`${root}/${job.dst}`, job.linked[1], mode, linkKey) ?? sameAsRecorded(job.src, job.stat, mode);
+      if (why) return stop(why);
+      Atomics.add(control, DONE, 1);
+      continue;
+    }
     if (job.dst !== null) {
       try {
         if (job.linked) linkSync(job.linked[0], `${root}/${job.dst}`);

@@ -84,8 +84,6 @@ export function startTrustedCopy(jobs: readonly TrustedJob[], mode: number): Tru
 export interface PrefetchedCopy {
   /** The temp directory it copies into (a sibling of the target, made by the caller). */
   tmp: string;
-  /** The record the worker copies from (its id) and its jobs' claim flags; null when it found no record it could use. */
-  loaded: Promise<Loaded | null>;
   /** Take part in the copy with `jobs`, those of the record `id` (a stop when the worker read another). */
   join(jobs: readonly TrustedJob[], id: string): TrustedCopy;
   /** Stop the worker and remove the temp directory (nothing of it is used). */
@@ -108,7 +106,6 @@ export function startPrefetchedCopy(wsRoot: string, tmp: string, drop: string | 
   let discarded: Promise<void> | undefined;
   return {
     tmp,
-    loaded: w.loaded,
     join: (jobs, id) => ({
       run: async (root) => {
         const l = await w.loaded;

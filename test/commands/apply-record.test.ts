@@ -121,6 +121,26 @@ describe('apply: the record of the last tree', () => {
     await fsp.writeFile(patched, bytes);
     await checked(root, 'same-size', false);
     await checked(root, 'linked-once-more', true);
+    // Entries planted in the store (the tree is made there by `cp -RPl` while the CLI starts): a
+    // file, a symlink out of the workspace, a file of the tree replaced by a symlink. Each is found
+    // before the tree is put in place, and none reaches it.
+    const plants: [string, () => Promise<void>][] = [
+      ['extra.c', () => fsp.writeFile(path.join(store, 'extra.c'), 'int planted;\n')],
+      ['escape', () => fsp.symlink('/etc', path.join(store, 'blkfront', 'escape'))],
+      ['ring.h', async () => {
+        const kept = path.join(store, 'include', 'xen', 'ring.h');
+        await fsp.rm(kept);
+        await fsp.symlink('/etc/passwd', kept);
+      }],
+    ];
+    for (const [name, plant] of plants) {
+      await plant();
+      await checked(root, `planted-${name}`, false);
+      const tree = await readTree(path.join(root, `a-planted-${name}`));
+      expect(Object.keys(tree).filter((rel) => rel.endsWith('extra.c') || rel.includes('escape'))).toEqual([]);
+      expect((await fsp.lstat(path.join(root, `a-planted-${name}`, 'include', 'xen', 'ring.h'))).isFile()).toBe(true);
+      await checked(root, `after-${name}`, true);
+    }
     // A file of the store gone, then the whole store: applied again each time.
     await fsp.rm(path.join(store, 'include', 'xen', 'ring.h'));
     await checked(root, 'store-file-gone', false);

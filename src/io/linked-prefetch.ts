@@ -1,0 +1,73 @@
+// The tree of the last apply, made while the CLI starts by `cp -RPl` from the record's store (see
+// STORE in apply-record-read.ts): hard links, made by another process, so that they are made while
+// node loads the command (a worker thread takes longer to start than cp takes to link the tree).
+// Nothing made there is trusted: once the command has read the record, every entry of the temp
+// tree must be one the record names, and every file must be the store's file (the inode, size,
+// mtime and mode recorded), and every source is checked as for any use of the record.
+import { spawn } from 'node:child_process';
+import { promises as fsp, readdirSync } from 'node:fs';
+import { jobDirs } from './apply-record-read.js';
+import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
+import type { PrefetchedCopy } from './trusted-copy.js';
+
+/**
+ * The first entry under `root` that is not one of the jobs' files or their directories (a
+ * directory where a file belongs is found as its job is checked); undefined when there is none.
+ */
+export function unexpectedEntry(root: string, jobs: readonly TrustedJob[]): string | undefined {
+  // Every directory of the tree, its parents too ('' = its top).
+  const dirs = [...new Set(['', ...jobDirs(jobs).flatMap((d) => d.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/')))])];
+  const expected = new Map<string, Set<string>>(dirs.map((d) => [d, new Set()]));
+  const add = (rel: string): void => {
+    const at = rel.lastIndexOf('/');
+    expected.get(at < 0 ? '' : rel.slice(0, at))?.add(at < 0 ? rel : rel.slice(at + 1));
+  };
+  for (const d of dirs) if (d !== '') add(d);
+  for (const j of jobs) if (j.dst !== null) add(j.dst);
+  for (const [dir, names] of expected) {
+    let found: string[];
+    try {
+      found = readdirSync(dir === '' ? root : `${root}/${dir}`);
+    } catch {
+      return dir;
+    }
+    for (const n of found) if (!names.has(n)) return dir === '' ? n : `${dir}/${n}`;
+  }
+  return undefined;
+}
+
+/**
+ * Start `cp -RPl` of the store `store` into `tmp` (an empty directory). Undefined when cp cannot
+ * be started; a cp that fails only makes the joined copy stop (and apply do the work).
+ */
+export function startLinkedPrefetch(store: string, tmp: string, mode: number): PrefetchedCopy | undefined {
+  let child;
+  try {
+    child = spawn('cp', ['-RPl', '--', `${store}/.`, tmp], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const exited = new Promise<number>((resolve) => {
+    child.once('error', () => resolve(-1));
+    child.once('exit', (code) => resolve(code ?? -1));
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await exited;
+  };
+  let discarded: Promise<void> | undefined;
+  return {
+    tmp,
+    join: (jobs) => ({
+      run: async (root): Promise<CopyResult> => {
+        const code = await exited;
+        if (root !== tmp || code !== 0) return { ok: false, file: tmp, why: `cp -RPl of the store exited ${code}` };
+        const extra = unexpectedEntry(root, jobs);
+        if (extra !== undefined) return { ok: false, file: `${root}/${extra}`, why: 'not in the record' };
+        return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length), false, true);
+      },
+      cancel: stop,
+    }),
+    discard: () => (discarded ??= stop().then(() => fsp.rm(tmp, { recursive: true, force: true }))),
+  };
+}
