@@ -177,10 +177,17 @@ export function patchStatsOf(rec: TreeRecord): Map<string, readonly [string, str
   return new Map(rec.patchStats.map(([name, sha, stat]) => [name, [sha, stat] as const]));
 }
 
-/** The record's files as copy jobs (sources made absolute under `root`; those in the store linked from there). */
+/**
+ * The record's files as copy jobs (sources made absolute under `root`; those in the store linked
+ * from there, and then their source checked only if it is not pvpatch's own, in .pvpatch/).
+ */
 export function recordJobs(root: string, rec: TreeRecord): TrustedJob[] {
   const store = `${recordDir(root)}/${STORE}`;
-  return rec.files.map(([src, dst, stat, link]) => ({ src: `${root}/${src}`, dst, stat, ...(link !== undefined && dst !== null ? { linked: [`${store}/${dst}`, link] as [string, string] } : {}) }));
+  return rec.files.map(([src, dst, stat, link]) => {
+    const job: TrustedJob = { src: `${root}/${src}`, dst, stat };
+    if (link === undefined || dst === null) return job;
+    return { ...job, linked: [`${store}/${dst}`, link], ...(src.startsWith('.pvpatch/') ? { derived: true } : {}) };
+  });
 }
 
 /** The directories the jobs' files go in (relative; parents before children). */

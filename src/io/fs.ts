@@ -383,8 +383,12 @@ export async function cleanTempSiblings(dir: string): Promise<void> {
   await recoverSiblings(dir);
 }
 
-/** Temp dirs under os.tmpdir() for one run: `pvpatch-KIND-PID-XXXXXX`, swept when their process is gone. */
+/**
+ * Temp dirs under os.tmpdir() for one run: `pvpatch-KIND-PID-XXXXXX`, swept when their process is
+ * gone, by the next one made (and by a workspace's recovery).
+ */
 export async function makeTempDir(kind: string): Promise<string> {
+  await sweepTempDirs();
   return fsp.mkdtemp(path.join(os.tmpdir(), `pvpatch-${kind}-${process.pid}-`));
 }
 

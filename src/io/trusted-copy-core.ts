@@ -17,13 +17,16 @@ import { linkKey, statKey } from './verified.js';
  *
  * With `linked` (the store's copy of the file, absolute, and its linkKey joined by ","), `dst` is
  * made a hard link to that copy instead (nothing is read or written), which is then checked the
- * same way by its linkKey; `src` is still checked, for the tree is what it was made from.
+ * same way by its linkKey; `src` is still checked, for the tree is what it was made from, unless
+ * it is `derived`: pvpatch's own text made from the inputs (a cached result, the manifest's copy),
+ * which only a copy reads (the cache checks its texts by their sha256 where it uses them).
  */
 export interface TrustedJob {
   src: string;
   dst: string | null;
   stat: string;
   linked?: [string, string];
+  derived?: boolean;
 }
 
 /** Why a copy stopped: a source that is not what was recorded, or a failed copy (both: do it the long way). */
@@ -79,7 +82,7 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
       return { ok: false, file: job.src, why };
     };
     if (linksMade && job.linked && job.dst !== null) {
-      const why = sameAsRecorded(`${root}/${job.dst}`, job.linked[1], mode, linkKey) ?? sameAsRecorded(job.src, job.stat, mode);
+      const why = sameAsRecorded(`${root}/${job.dst}`, job.linked[1], mode, linkKey) ?? (job.derived ? undefined : sameAsRecorded(job.src, job.stat, mode));
       if (why) return stop(why);
       Atomics.add(control, DONE, 1);
       continue;
@@ -92,7 +95,7 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
         return stop((err as Error).message);
       }
     }
-    const why = (job.linked && sameAsRecorded(job.linked[0], job.linked[1], mode, linkKey)) || sameAsRecorded(job.src, job.stat, mode);
+    const why = job.linked ? (sameAsRecorded(job.linked[0], job.linked[1], mode, linkKey) ?? (job.derived ? undefined : sameAsRecorded(job.src, job.stat, mode))) : sameAsRecorded(job.src, job.stat, mode);
     if (why) return stop(why);
     Atomics.add(control, DONE, 1);
   }

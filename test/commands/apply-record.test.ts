@@ -73,13 +73,13 @@ describe('apply: the record of the last tree', () => {
     await checked(root, 'recorded', false);
     await checked(root, 'copied', true);
 
-    // A cached result damaged, then the manifest's copy: each found, the work done again.
+    // A cached result damaged, then the manifest's copy: the tree is linked from the store, which
+    // they are not part of, and is still what --no-cache writes (the copy-mode test below finds them).
     const outs = (await fsp.readdir(path.join(root, '.pvpatch', 'cache', 'apply'))).filter((n) => n.endsWith('.out'));
     await fsp.appendFile(path.join(root, '.pvpatch', 'cache', 'apply', outs[0] as string), '/* not what apply wrote */\n');
-    await checked(root, 'damaged', false);
-    await checked(root, 'again', true);
+    await checked(root, 'damaged', true);
     await fsp.appendFile(path.join(recordDir(root), 'manifest.json'), ' ');
-    await checked(root, 'manifest', false);
+    await checked(root, 'manifest', true);
 
     // A patch edited: applied again; the next apply reads the just-edited patch (too recent to be
     // trusted by its stats) and finds the same inputs.
@@ -167,6 +167,16 @@ describe('apply: the record of the last tree', () => {
       expect(await readTree(path.join(other, 'two'))).toEqual(await readTree(path.join(other, 'one')));
       expect((await fsp.stat(path.join(other, 'two', 'include', 'xen', 'ring.h'))).nlink).toBe(1);
       expect((await fsp.readdir(recordDir(root))).sort()).toEqual(['hunks.json', 'manifest.json', 'record.json']);
+      // Copied, the tree's sources are checked: a cached result damaged, then the manifest's copy.
+      const outs = (await fsp.readdir(path.join(root, '.pvpatch', 'cache', 'apply'))).filter((n) => n.endsWith('.out'));
+      await fsp.appendFile(path.join(root, '.pvpatch', 'cache', 'apply', outs[0] as string), '/* not what apply wrote */\n');
+      const damaged = apply(root, path.join(other, 'damaged'));
+      expect(damaged.cache?.tree).toBe(false);
+      expect(await readTree(path.join(other, 'damaged'))).toEqual(await readTree(path.join(other, 'one')));
+      expect(apply(root, path.join(other, 'again')).cache?.tree).toBe(true);
+      await fsp.appendFile(path.join(recordDir(root), 'manifest.json'), ' ');
+      expect(apply(root, path.join(other, 'manifest')).cache?.tree).toBe(false);
+      expect(await readTree(path.join(other, 'manifest'))).toEqual(await readTree(path.join(other, 'one')));
     } finally {
       await fsp.rm(other, { recursive: true, force: true });
     }

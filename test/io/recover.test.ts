@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO, readTree, tempDir, writeTree } from '../helpers/cli.js';
 import { recoverWorkspace, needsRecovery } from '../../src/io/recover.js';
 import { withLock } from '../../src/io/lock.js';
-import { removeTree, replaceDirAtomic, writeFileAtomic } from '../../src/io/fs.js';
+import { makeTempDir, removeTree, replaceDirAtomic, writeFileAtomic } from '../../src/io/fs.js';
 
 const dist = (rel: string): string => pathToFileURL(path.join(REPO, 'dist', rel)).href;
 
@@ -107,8 +108,30 @@ describe('recoverWorkspace on the states a kill inside a step leaves', () => {
       });
       await recoverWorkspace(root);
       expect(await readTree(root)).toEqual({ ...START, [mine]: 'being written' });
+      // Only a live process's temp sibling left: nothing to recover (asked before every command).
+      expect(await needsRecovery(root)).toBe(false);
     } finally {
       live.kill('SIGKILL');
+    }
+  });
+
+  it('leaves the system temp dir to the next temp dir made, which sweeps those of dead processes', async () => {
+    const root = await workspace();
+    const dead = path.join(os.tmpdir(), `pvpatch-tar-${deadPid()}-AbC123`);
+    await fsp.mkdir(dead);
+    await fsp.writeFile(path.join(dead, 'member'), 'left by a killed import\n');
+    let made: string | undefined;
+    try {
+      // A workspace with nothing to recover does not read the system temp dir.
+      expect(await needsRecovery(root)).toBe(false);
+      expect(await recoverWorkspace(root)).toEqual([]);
+      await expect(fsp.access(dead)).resolves.toBeUndefined();
+      made = await makeTempDir('test');
+      await expect(fsp.access(dead)).rejects.toThrow();
+      await expect(fsp.access(made)).resolves.toBeUndefined();
+    } finally {
+      await fsp.rm(dead, { recursive: true, force: true });
+      if (made) await fsp.rm(made, { recursive: true, force: true });
     }
   });
 
