@@ -12,7 +12,7 @@ import { startPrefetchedCopy, type PrefetchedCopy } from '../io/trusted-copy.js'
 import { keepTemp } from '../io/live-temps.js';
 import { RECORD, recordDir, STORE } from '../io/apply-record-read.js';
 import { startLinkedPrefetch } from '../io/linked-prefetch.js';
-import { tempSibling } from '../io/temp-names.js';
+import { randomHex, tempSibling } from '../io/temp-names.js';
 import { locateWorkspace } from '../io/workspace-root.js';
 import type { ApplyOptions } from './apply-command.js';
 import { relInside } from '../io/paths.js';
@@ -94,8 +94,8 @@ export function prefetchApply(plain: PlainApply | undefined, cwd: string = proce
     const target = path.resolve(root, plain.opts.out ?? 'out');
     const parent = path.dirname(target);
     if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return;
-    // The temp sibling replaceDirAtomic would make (named without node:crypto, not loaded yet).
-    const tmp = tempSibling(target, 'new', Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0'));
+    // The temp sibling replaceDirAtomic would make.
+    const tmp = tempSibling(target, 'new', randomHex());
     fs.mkdirSync(tmp);
     keepTemp(tmp);
     const mode = 0o666 & ~process.umask();

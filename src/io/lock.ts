@@ -1,10 +1,10 @@
 // One writer per workspace: .pvpatch/lock holds the pid of the process that changes it.
 import { promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { IoError } from '../core/errors.js';
 import { beginUndo, commitUndo } from './undo.js';
 import { recoverWorkspace } from './recover.js';
+import { randomHex } from './temp-names.js';
 
 /** The start time of a process (Linux: field 22 of /proc/PID/stat), to tell a reused pid apart. */
 function startTime(pid: number): string | undefined {
@@ -99,7 +99,7 @@ export async function lockState(root: string): Promise<'none' | 'live' | 'stale'
  * or cut short by a crash names no live holder, so it is stale and taken over.
  */
 async function createComplete(file: string, body: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pvpatch-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pvpatch-tmp-${process.pid}-${randomHex()}`);
   writeFileSync(tmp, body, { flag: 'wx', mode: 0o644 });
   try {
     await fsp.link(tmp, file);

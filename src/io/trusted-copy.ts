@@ -1,8 +1,9 @@
 // Copying many files trusted by their recorded stats (a whole tree apply made before) on two
 // threads at once: a worker takes the jobs from the first, the main thread from the last.
 import { existsSync, promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { claimFlags, DONE, SLOTS, STOPPED, runJobs, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 
 export type { CopyResult, TrustedJob } from './trusted-copy-core.js';
@@ -27,7 +28,9 @@ interface Loaded {
 /** A worker and what it says: the record it loaded (prefetch only) and its result. */
 function spawn(workerData: object): { worker: Worker; loaded: Promise<Loaded | null>; answer: Promise<CopyResult> } | undefined {
   if (!existsSync(fileURLToPath(WORKER))) return undefined;
-  const worker = new Worker(WORKER, { workerData });
+  // Loaded only here: a repeated apply whose tree is linked by cp (linked-prefetch.ts) starts no thread.
+  const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new WorkerThread(WORKER, { workerData });
   let onLoaded: (l: Loaded | null) => void = () => undefined;
   const loaded = new Promise<Loaded | null>((resolve) => (onLoaded = resolve));
   const answer = new Promise<CopyResult>((resolve) => {

@@ -11,8 +11,7 @@
 // is not journalled.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { TEMP_RE, tempSibling, type TempKind } from './temp-names.js';
+import { randomHex, TEMP_RE, tempSibling, type TempKind } from './temp-names.js';
 import { isInside } from './paths.js';
 
 export const UNDO_JOURNAL = '.pvpatch/undo.json';
@@ -48,7 +47,7 @@ let active: Journal | null = null;
 export { TEMP_RE };
 
 export function siblingName(target: string, kind: TempKind): string {
-  return tempSibling(target, kind, randomBytes(4).toString('hex'));
+  return tempSibling(target, kind, randomHex());
 }
 
 /**
