@@ -46,7 +46,8 @@ async function applyLocked(root: string, target: string, run: RunOptions, loaded
     if (!run.allHunks || all) {
       const joined = pre;
       pre = undefined;
-      if (await copyRecordedTree(root, target, rec, joined, async () => true)) return recordedOutcome(rec, all, true);
+      const placed = await copyRecordedTree(root, target, rec, joined, async () => true);
+      if (placed) return recordedOutcome(rec, all, true, placed);
       // A source is not as recorded: the same record by its key would not do either.
       copyFailed = true;
     }
@@ -69,7 +70,7 @@ function renderApply(o: ApplyOutcome, root: string): string {
   if (notable.length > 0) {
     lines.push('', table(['patch', 'file', 'hunk', 'result'], notable.map((h) => [h.patch, h.file, `#${h.hunk}`, h.status === 'offset' ? `offset ${h.offset > 0 ? '+' : ''}${h.offset} lines` : `fuzz ${h.fuzz}${h.offset ? `, offset ${h.offset > 0 ? '+' : ''}${h.offset}` : ''}`])));
   }
-  const reused = o.cache?.tree ? '; the same inputs as the last apply: copied as it wrote them' : '';
+  const reused = o.cache?.inPlace ? '; the same inputs as the last apply: already in place, nothing written' : o.cache?.tree ? '; the same inputs as the last apply: copied as it wrote them' : '';
   lines.push('', `annotated tree: ${path.relative(root, o.out) || '.'}/ (${o.fileCount} files, ${o.regions} guarded regions; manifest in .pvpatch/manifest.json${reused})`);
   return lines.join('\n');
 }

@@ -93,7 +93,8 @@ export function prefetchApply(plain: PlainApply | undefined, cwd: string = proce
     if (root === undefined || !fs.existsSync(path.join(recordDir(root), RECORD))) return;
     const target = path.resolve(root, plain.opts.out ?? 'out');
     const parent = path.dirname(target);
-    if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return;
+    // A target that exists may be the tree already (copyRecordedTree leaves it then): nothing to start.
+    if (!plainParent(root, parent) || fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined) return;
     // The temp sibling replaceDirAtomic would make.
     const tmp = tempSibling(target, 'new', randomHex());
     fs.mkdirSync(tmp);

@@ -30,10 +30,11 @@ export async function replayApply(ws: Workspace, target: string, opts: ApplyRunO
     const key = recordKey({ config: ws.config, drop, series: ws.series, patchShas: shas, fuzz: opts.fuzz, annotate: opts.annotate !== false });
     return key === rec.key && dirsUnchanged(dropDir(ws, drop.version), rec.dirs);
   };
-  if (!(await copyRecordedTree(ws.root, target, rec, pre, same))) return undefined;
+  const placed = await copyRecordedTree(ws.root, target, rec, pre, same);
+  if (!placed) return undefined;
   const quick = opts.inputs && ws.series.every((e) => stats.has(e.name)) ? quickCheckOf({ fuzz: opts.fuzz, annotate: opts.annotate !== false, current: ws.drops.current, inputs: opts.inputs }) : undefined;
   if (quick) rewriteRecord(ws.root, withStats(rec, ws, shas, stats, quick));
-  return recordedOutcome(rec, all, false);
+  return recordedOutcome(rec, all, false, placed);
 }
 
 /** The record `rec` with the series' patches trusted by the stats they have now, and the quick check `quick`. */

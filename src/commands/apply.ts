@@ -34,9 +34,10 @@ export interface ApplyOutcome {
    * How the cache served this apply (null with --no-cache): the whole tree copied as the last apply
    * of the same inputs wrote it (src/io/apply-record.ts; `quick`: those inputs known the same by
    * their stats alone, the workspace not read), or touched files taken from the cache of per-file
-   * results and files applied.
+   * results and files applied. `inPlace`: the tree at the target was already that one, linked from
+   * the record's store, and nothing was written.
    */
-  cache: { tree: boolean; quick: boolean; files: number; applied: number } | null;
+  cache: { tree: boolean; quick: boolean; inPlace?: boolean; files: number; applied: number } | null;
 }
 
 interface InMemory<T> {

@@ -5,35 +5,50 @@
 // tree must be one the record names, and every file must be the store's file (the inode, size,
 // mtime and mode recorded), and every source is checked as for any use of the record.
 import { spawn } from 'node:child_process';
-import { promises as fsp, readdirSync } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync, type Dirent } from 'node:fs';
 import { jobDirs } from './apply-record-read.js';
 import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 import type { PrefetchedCopy } from './trusted-copy.js';
 
 /**
- * The first entry under `root` that is not one of the jobs' files or their directories (a
- * directory where a file belongs is found as its job is checked); undefined when there is none.
+ * The first entry under `root` that is not one of the jobs' files (a regular file) or their
+ * directories (a directory: not a symlink to one); undefined when there is none.
  */
 export function unexpectedEntry(root: string, jobs: readonly TrustedJob[]): string | undefined {
   // Every directory of the tree, its parents too ('' = its top).
   const dirs = [...new Set(['', ...jobDirs(jobs).flatMap((d) => d.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/')))])];
-  const expected = new Map<string, Set<string>>(dirs.map((d) => [d, new Set()]));
-  const add = (rel: string): void => {
+  // Per directory: its entries' names, each true for a directory.
+  const expected = new Map<string, Map<string, boolean>>(dirs.map((d) => [d, new Map()]));
+  const add = (rel: string, isDir: boolean): void => {
     const at = rel.lastIndexOf('/');
-    expected.get(at < 0 ? '' : rel.slice(0, at))?.add(at < 0 ? rel : rel.slice(at + 1));
+    expected.get(at < 0 ? '' : rel.slice(0, at))?.set(at < 0 ? rel : rel.slice(at + 1), isDir);
   };
-  for (const d of dirs) if (d !== '') add(d);
-  for (const j of jobs) if (j.dst !== null) add(j.dst);
+  for (const d of dirs) if (d !== '') add(d, true);
+  for (const j of jobs) if (j.dst !== null) add(j.dst, false);
   for (const [dir, names] of expected) {
-    let found: string[];
+    let found: Dirent[];
     try {
-      found = readdirSync(dir === '' ? root : `${root}/${dir}`);
+      found = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
     } catch {
       return dir;
     }
-    for (const n of found) if (!names.has(n)) return dir === '' ? n : `${dir}/${n}`;
+    for (const e of found) {
+      const isDir = names.get(e.name);
+      if (isDir === undefined || (isDir ? !e.isDirectory() : !e.isFile())) return dir === '' ? e.name : `${dir}/${e.name}`;
+    }
   }
   return undefined;
+}
+
+/**
+ * Is the tree at `target` already the one `jobs` make, every file linked from the store (as a linked
+ * apply leaves it), and every source as recorded? Then an apply has nothing to write. Reads only.
+ */
+export function linkedTreeInPlace(target: string, jobs: readonly TrustedJob[], mode: number): boolean {
+  if (!jobs.every((j) => j.dst === null || j.linked)) return false;
+  if (!lstatSync(target, { throwIfNoEntry: false })?.isDirectory() || unexpectedEntry(target, jobs) !== undefined) return false;
+  // Only checks: every job with a place in the tree is linked (above), so nothing is written.
+  return runJobs(jobs, target, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length), false, true).ok;
 }
 
 /**

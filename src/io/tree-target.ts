@@ -6,16 +6,25 @@ import { assertNoSymlinks, exists, listTree, recoverSiblings } from './fs.js';
 import { relInside } from './paths.js';
 
 /**
- * Check that `target` may be replaced by a tree: an existing directory only if it is pvpatch output
- * (or empty). A symlink is never followed nor replaced: not as the target, not inside it, and (for a
- * target in the workspace `root`) not on the way to it. Returns how to name it in messages.
+ * The part of checkTreeTarget about the way to `target`: for a target in the workspace `root`, no
+ * symlink on the way to it. Returns how to name the target in messages.
  */
-export async function checkTreeTarget(target: string, root?: string): Promise<string> {
+export async function checkTreeParent(target: string, root?: string): Promise<string> {
   const shown = root === undefined ? target : path.relative(root, target) || '.';
   const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
   if (parentRel !== '' && relInside(parentRel)) {
     await assertNoSymlinks(root as string, parentRel.split(path.sep).join('/'), shown);
   }
+  return shown;
+}
+
+/**
+ * Check that `target` may be replaced by a tree: an existing directory only if it is pvpatch output
+ * (or empty). A symlink is never followed nor replaced: not as the target, not inside it, and (for a
+ * target in the workspace `root`) not on the way to it. Returns how to name it in messages.
+ */
+export async function checkTreeTarget(target: string, root?: string): Promise<string> {
+  const shown = await checkTreeParent(target, root);
   // Leftovers of an earlier run that died while writing this tree (e.g. --out outside the workspace).
   await recoverSiblings(path.dirname(target), path.basename(target));
   const st = await fsp.lstat(target).catch(() => undefined);

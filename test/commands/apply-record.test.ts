@@ -14,7 +14,7 @@ const age = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Nu
 interface Out {
   hunks: unknown[];
   regions: number;
-  cache: { tree: boolean; quick: boolean; files: number; applied: number } | null;
+  cache: { tree: boolean; quick: boolean; inPlace?: boolean; files: number; applied: number } | null;
 }
 
 const recordDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply-tree');
@@ -150,6 +150,42 @@ describe('apply: the record of the last tree', () => {
     expect(await temps(root)).toEqual([]);
     expect((await fsp.readdir(recordDir(root))).filter((n) => n.includes('.pvpatch-'))).toEqual([]);
   }, 120_000);
+
+  it('leaves a tree that is already the recorded one as it is, and replaces one that is not', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    await checked(root, 'first', false);
+    const out = path.join(root, 'a-first');
+    const file = path.join(out, 'blkfront', 'blkfront.c');
+    const before = await fsp.stat(file);
+    // The same inputs into the same tree: nothing written, not even the times (make rebuilds nothing).
+    const again = apply(root, 'a-first');
+    expect([again.cache?.tree, again.cache?.inPlace]).toEqual([true, true]);
+    const after = await fsp.stat(file);
+    expect([after.ino, after.mtimeMs, after.ctimeMs]).toEqual([before.ino, before.mtimeMs, before.ctimeMs]);
+    expect(pvpatch(['apply', '--out', 'a-first'], { cwd: root }).stdout).toMatch(/already in place, nothing written/);
+    expect(await treeWithModes(out)).toEqual(await treeWithModes(path.join(root, 'b-first')));
+    // Not the recorded tree: an extra file (a build product), then a file that is a copy, not the
+    // store's: replaced each time by the recorded tree, as any apply replaces its target.
+    await fsp.writeFile(path.join(out, 'blkfront', 'blkfront.o'), 'object\n');
+    const extra = apply(root, 'a-first');
+    expect([extra.cache?.tree, extra.cache?.inPlace]).toEqual([true, undefined]);
+    await expect(fsp.access(path.join(out, 'blkfront', 'blkfront.o'))).rejects.toThrow();
+    const copy = await fsp.readFile(file);
+    await fsp.rm(file);
+    await fsp.writeFile(file, copy);
+    const copied = apply(root, 'a-first');
+    expect([copied.cache?.tree, copied.cache?.inPlace]).toEqual([true, undefined]);
+    expect((await fsp.stat(file)).ino).toBe((await fsp.stat(path.join(recordDir(root), 'tree', 'blkfront', 'blkfront.c'))).ino);
+    expect(await treeWithModes(out)).toEqual(await treeWithModes(path.join(root, 'b-first')));
+    // A directory of the tree replaced by a symlink to the store's: refused, as ever.
+    const dir = path.join(out, 'blkfront');
+    await fsp.rm(dir, { recursive: true });
+    await fsp.symlink(path.join(recordDir(root), 'tree', 'blkfront'), dir);
+    const refused = pvpatch(['apply', '--out', 'a-first'], { cwd: root });
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringMatching(/symlink/)]);
+    expect(await temps(root)).toEqual([]);
+  }, 60_000);
 
   it('copies the recorded tree where it cannot link it: a tree on another file system', async () => {
     const root = await copySampleWorkspace();
