@@ -337,11 +337,15 @@ async function benchApply(ctx, { ws, meta }) {
   const pdir = path.join(tmp, 'patch');
   const cdir = path.join(tmp, 'cp');
   const outNoCache = path.join(tmp, 'pv-out-nocache');
+  const outKept = path.join(tmp, 'pv-out-kept');
   const outFirst = path.join(tmp, 'pv-out-first');
   const cacheDir = path.join(ws, '.pvpatch', 'cache');
   const subjects = [
     // The default: the per-file results of the previous run (the warm-up's) are in .pvpatch/cache.
     { name: 'pvpatch apply', cmd: pv(ws, 'apply', '--out', out)[0], args: pv(ws, 'apply', '--out', out)[1], prep: () => rmrf(out) },
+    // Into the tree it wrote: made current by an untimed apply first (the first-run row below
+    // replaces the record), then found in place, nothing written.
+    { name: 'pvpatch apply (tree in place)', cmd: process.execPath, args: [CLI, '-C', ws, 'apply', '--out', outKept], prep: () => sh(process.execPath, [CLI, '-C', ws, 'apply', '--out', outKept]) },
     // Every touched file applied again (the drop's verified-stat record is used).
     { name: 'pvpatch apply --no-cache', cmd: process.execPath, args: [CLI, '-C', ws, 'apply', '--no-cache', '--out', outNoCache], prep: () => rmrf(outNoCache) },
     // A first apply in this workspace: no cache, no record (every drop file read and hashed, results stored).
@@ -358,6 +362,7 @@ async function benchApply(ctx, { ws, meta }) {
   const r = Object.fromEntries((await measure(subjects, ctx.reps)).map((x) => [x.name, x]));
   const a = r['pvpatch apply'];
   timeRow('apply (cache warm)', 'git apply (one call)', a, r['git apply'], 1.5);
+  timeRow('apply (tree already in place)', 'git apply (one call)', r['pvpatch apply (tree in place)'], r['git apply'], null);
   timeRow('apply --no-cache', 'git apply (one call)', r['pvpatch apply --no-cache'], r['git apply'], 1.5);
   timeRow('apply (first run: no cache, no record)', 'git apply (one call)', r['pvpatch apply (first run)'], r['git apply'], 1.5);
   timeRow('apply (cache warm)', 'quilt push -a', a, r['quilt push -a'] ?? null, 0.2, '≤ 0.2x (5x faster)');
@@ -756,7 +761,7 @@ async function main() {
   const method = [
     '## How each row is measured',
     '',
-    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR, in three states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is copied as that apply recorded it in `.pvpatch/cache/apply-tree`, every source trusted by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; the copy starts on a second thread while the CLI loads; nothing is applied, no patch is read), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor).',
+    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR (or a kept one), in four states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is made as that apply recorded it in `.pvpatch/cache/apply-tree`: hard links to the files of its store, made by `cp -RPl` started while the CLI loads, then every entry checked, every file by the lstat of the store\'s file and every drop file by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; nothing is applied, no patch is read, no file\'s bytes are read or written), *tree in place* (the same, into the tree an untimed apply just made: found to be that tree, nothing written), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor).',
     `- **view**: \`view --kernel ${VIEW_KERNEL} --tree OUT --out DIR\` over the annotated tree apply wrote. Peers on a copy of that tree where \`KERNEL_VERSION(a,b,c)\`, \`RHEL_RELEASE_VERSION\` and \`SLE_VERSION\` are replaced by numbers: \`unifdef -k -DLINUX_VERSION_CODE=N -D/-U…\` once per file (a shell loop), and once with \`-m\` over all files.`,
     '- **rebase**: `rebase --onto 1.1 --no-review` in a private copy of the workspace (exit 1 = stopped for review, which is expected: the drop has conflicts and changed guarded lines). Peer: the git-buildpackage way — upstream 1.0 and 1.1 as commits, the series as commits on 1.0 (`git am`, not timed), then only `git rebase -X theirs v1.1` is timed.',
     '- **build**: `build --out SUBSET -j N` vs `-j 1` (kernels one after another) on a subset of the patched files (see notes).',
