@@ -16,7 +16,7 @@ import { sha256 } from './hash.js';
 import { APPLY_CACHE_FORMAT, VERSION } from '../version.js';
 import { replaceFileSync } from './tree-writer-core.js';
 import { isRacy, linkKey, nowNs, statKey } from './verified.js';
-import { tempSibling } from './temp-names.js';
+import { randomHex, tempSibling } from './temp-names.js';
 import type { HunkOutcome } from '../core/apply-series.js';
 import { dirStat, HUNKS, jobDirs, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, STORE, type TreeRecord } from './apply-record-read.js';
 
@@ -61,6 +61,15 @@ export function statDirs(dir: string, files: Iterable<string>): [string, string]
 /** A file of the tree to record: its source (workspace-relative), its place (null: only checked), and the source's stat key if known now. */
 export type RecordedFile = [string, string | null, string | undefined];
 
+/** Remove `p` if it can be (a half-made or old store: the next one made removes what is left). */
+function quietRm(p: string): void {
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch {
+    // Left for the next store.
+  }
+}
+
 /**
  * Make the store (STORE) of the tree just written into `tree` (not yet in place, so that nothing
  * else has written to it): every file at `places` hard-linked under the store, which replaces the
@@ -71,13 +80,14 @@ export type RecordedFile = [string, string | null, string | undefined];
 export function linkStore(root: string, tree: string, places: readonly string[]): Map<string, string> | undefined {
   const dir = recordDir(root);
   const store = path.join(dir, STORE);
-  fs.mkdirSync(dir, { recursive: true });
-  for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
-  const old = tempSibling(store, 'old', randomBytes(4).toString('hex'));
-  if (fs.existsSync(store)) fs.renameSync(store, old);
-  const fresh = tempSibling(store, 'new', randomBytes(4).toString('hex'));
+  const old = tempSibling(store, 'old', randomHex());
+  const fresh = tempSibling(store, 'new', randomHex());
   const keys = new Map<string, string>();
+  // A cache: whatever fails here (a file system without hard links, no room) only means no store.
   try {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    if (fs.existsSync(store)) fs.renameSync(store, old);
     fs.mkdirSync(fresh);
     for (const d of jobDirs(places.map((dst) => ({ src: '', dst, stat: '' })))) fs.mkdirSync(`${fresh}/${d}`, { recursive: true });
     for (const dst of places) {
@@ -86,10 +96,10 @@ export function linkStore(root: string, tree: string, places: readonly string[])
     }
     fs.renameSync(fresh, store);
   } catch {
-    fs.rmSync(fresh, { recursive: true, force: true });
+    quietRm(fresh);
     return undefined;
   } finally {
-    fs.rmSync(old, { recursive: true, force: true });
+    quietRm(old);
   }
   return keys;
 }
