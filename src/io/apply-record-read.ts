@@ -183,11 +183,17 @@ export function patchStatsOf(rec: TreeRecord): Map<string, readonly [string, str
  */
 export function recordJobs(root: string, rec: TreeRecord): TrustedJob[] {
   const store = `${recordDir(root)}/${STORE}`;
-  return rec.files.map(([src, dst, stat, link]) => {
+  // A loop, not spreads: thousands of jobs on every repeated apply.
+  const jobs: TrustedJob[] = [];
+  for (const [src, dst, stat, link] of rec.files) {
     const job: TrustedJob = { src: `${root}/${src}`, dst, stat };
-    if (link === undefined || dst === null) return job;
-    return { ...job, linked: [`${store}/${dst}`, link], ...(src.startsWith('.pvpatch/') ? { derived: true } : {}) };
-  });
+    if (link !== undefined && dst !== null) {
+      job.linked = [`${store}/${dst}`, link];
+      if (src.startsWith('.pvpatch/')) job.derived = true;
+    }
+    jobs.push(job);
+  }
+  return jobs;
 }
 
 /** The directories the jobs' files go in (relative; parents before children). */
