@@ -5,7 +5,7 @@
 // tree must be one the record names, and every file must be the store's file (the inode, size,
 // mtime and mode recorded), and every source is checked as for any use of the record.
 import { spawn } from 'node:child_process';
-import { lstatSync, promises as fsp, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, mkdirSync, promises as fsp, readdirSync, rmSync, type Dirent } from 'node:fs';
 import { jobDirs } from './apply-record-read.js';
 import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 import type { PrefetchedCopy } from './trusted-copy.js';
@@ -53,7 +53,8 @@ export function linkedTreeInPlace(target: string, jobs: readonly TrustedJob[], m
 
 /**
  * Start `cp -RPl` of the store `store` into `tmp` (an empty directory). Undefined when cp cannot
- * be started; a cp that fails only makes the joined copy stop (and apply do the work).
+ * be started. Where cp fails (none on the PATH, one without -l), the links are made here instead,
+ * into the emptied temp directory, once the jobs are known.
  */
 export function startLinkedPrefetch(store: string, tmp: string, mode: number): PrefetchedCopy | undefined {
   let child;
@@ -76,7 +77,13 @@ export function startLinkedPrefetch(store: string, tmp: string, mode: number): P
     join: (jobs) => ({
       run: async (root): Promise<CopyResult> => {
         const code = await exited;
-        if (root !== tmp || code !== 0) return { ok: false, file: tmp, why: `cp -RPl of the store exited ${code}` };
+        if (root !== tmp) return { ok: false, file: root, why: 'not the directory cp made the tree in' };
+        if (code !== 0) {
+          rmSync(root, { recursive: true, force: true });
+          mkdirSync(root);
+          for (const d of jobDirs(jobs)) mkdirSync(`${root}/${d}`, { recursive: true });
+          return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length));
+        }
         const extra = unexpectedEntry(root, jobs);
         if (extra !== undefined) return { ok: false, file: `${root}/${extra}`, why: 'not in the record' };
         return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length), false, true);

@@ -187,6 +187,19 @@ describe('apply: the record of the last tree', () => {
     expect(await temps(root)).toEqual([]);
   }, 60_000);
 
+  it('links the tree itself where cp cannot (no cp on the PATH)', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    await checked(root, 'first', false);
+    const r = pvpatch(['apply', '--json', '--out', 'linked'], { cwd: root, env: { PATH: '/nonexistent' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Out).cache?.tree).toBe(true);
+    expect(await treeWithModes(path.join(root, 'linked'))).toEqual(await treeWithModes(path.join(root, 'b-first')));
+    const [inTree, kept] = [await fsp.stat(path.join(root, 'linked', 'blkfront', 'blkfront.c')), await fsp.stat(path.join(recordDir(root), 'tree', 'blkfront', 'blkfront.c'))];
+    expect(inTree.ino).toBe(kept.ino);
+    expect(await temps(root)).toEqual([]);
+  }, 60_000);
+
   it('copies the recorded tree where it cannot link it: a tree on another file system', async () => {
     const root = await copySampleWorkspace();
     const other = await fsp.mkdtemp('/dev/shm/pvpatch-test-').catch(() => undefined);
