@@ -10,6 +10,11 @@ import { jobDirs } from './apply-record-read.js';
 import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 import type { PrefetchedCopy } from './trusted-copy.js';
 
+/** All of `jobs` on this thread alone (see runJobs; `linksMade`: only checked, the links are there). */
+function runAlone(jobs: readonly TrustedJob[], root: string, mode: number, linksMade: boolean): CopyResult {
+  return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT)), claimFlags(jobs.length), false, linksMade);
+}
+
 /**
  * The first entry under `root` that is not one of the jobs' files (a regular file) or their
  * directories (a directory: not a symlink to one); undefined when there is none.
@@ -48,7 +53,7 @@ export function linkedTreeInPlace(target: string, jobs: readonly TrustedJob[], m
   if (!jobs.every((j) => j.dst === null || j.linked)) return false;
   if (!lstatSync(target, { throwIfNoEntry: false })?.isDirectory() || unexpectedEntry(target, jobs) !== undefined) return false;
   // Only checks: every job with a place in the tree is linked (above), so nothing is written.
-  return runJobs(jobs, target, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length), false, true).ok;
+  return runAlone(jobs, target, mode, true).ok;
 }
 
 /**
@@ -82,11 +87,11 @@ export function startLinkedPrefetch(store: string, tmp: string, mode: number): P
           rmSync(root, { recursive: true, force: true });
           mkdirSync(root);
           for (const d of jobDirs(jobs)) mkdirSync(`${root}/${d}`, { recursive: true });
-          return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length));
+          return runAlone(jobs, root, mode, false);
         }
         const extra = unexpectedEntry(root, jobs);
         if (extra !== undefined) return { ok: false, file: `${root}/${extra}`, why: 'not in the record' };
-        return runJobs(jobs, root, mode, new Int32Array(new SharedArrayBuffer(SLOTS * 4)), claimFlags(jobs.length), false, true);
+        return runAlone(jobs, root, mode, true);
       },
       cancel: stop,
     }),
