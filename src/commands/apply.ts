@@ -4,9 +4,9 @@ import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
-import { quickCheckOf, type QuickCheck } from '../io/apply-record-read.js';
+import { quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
-import type { TreeContent } from '../io/tree-writer-core.js';
+import { STORE_CHANGED, type StoreLink, type TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../version.js';
 import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { assembleManifest, buildManifest, fileRegions, type Manifest, type ManifestRegion } from '../core/manifest.js';
@@ -180,6 +180,8 @@ export interface ApplyRunOptions {
   cache?: boolean;
   /** The input files' stat keys from before the workspace was read (inputStats), for the record's quick check. */
   inputs?: QuickCheck['inputs'];
+  /** false: link nothing from the last tree's store (a file of it was found changed). */
+  storeLinks?: boolean;
 }
 
 /**
@@ -192,6 +194,9 @@ export async function applyAndWrite(ws: Workspace, target: string, opts: ApplyRu
   try {
     return await applyOnce(ws, target, opts);
   } catch (err) {
+    // A file of the last tree's store changed since it was recorded (found as it was linked,
+    // nothing swapped in): apply again without the store.
+    if (err instanceof IoError && err.message.includes(STORE_CHANGED)) return applyOnce(ws, target, { ...opts, storeLinks: false });
     // A damaged cache entry (found as its text was copied, nothing swapped in): forget it, apply again.
     const damaged = err instanceof IoError ? dropDamagedEntry(ws.root, err.message) : false;
     if (!damaged) throw err;
@@ -210,6 +215,26 @@ interface RecordParts {
   store?: Map<string, string>;
 }
 
+/** The file of the last tree's store to link for a place of this tree, when it came from `src` (with its stat key then `srcStat`, if given). */
+type StoreLinker = (rel: string, src: string, srcStat?: string) => StoreLink | undefined;
+
+/**
+ * Where this apply's tree has a file that the last tree had too, made from the same source (a drop
+ * file with the stat key it was recorded with, or the same cached text), it is hard-linked from that
+ * tree's store (src/io/apply-record.ts) instead of being written again: after an edit to one patch,
+ * only what it changed is written. Each link is checked as it is made (StoreLink); a store file found
+ * changed makes apply start again without the store (applyAndWrite). Not with --no-cache.
+ */
+function storeLinker(ws: Workspace, opts: ApplyRunOptions): StoreLinker {
+  const stored: ReadonlyMap<string, StoredFile> = opts.cache === false || opts.storeLinks === false ? new Map() : storedFiles(ws.root);
+  const mode = 0o666 & ~process.umask();
+  return (rel, src, srcStat) => {
+    const s = stored.get(rel);
+    if (!s || s.src !== src || (srcStat !== undefined && s.srcStat !== srcStat)) return undefined;
+    return { link: s.path, key: s.key, mode };
+  };
+}
+
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
   const drop = selectDrop(ws, opts.drop);
   const shown = await checkTreeTarget(target, ws.root);
@@ -222,6 +247,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   let parts: Partial<RecordParts> | undefined;
   let stats: Record<string, readonly string[]> = {};
   const patchStats = new Map<string, string>();
+  const fromStore = storeLinker(ws, opts);
   try {
     await replaceDirAtomic(target, async (tmp) => {
       try {
@@ -255,7 +281,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         const read = await readDrop(ws, drop, (rel) => touched.has(rel) && !cached?.has(rel), (rel, content) => {
           if (touched.has(rel)) return;
           untouched++;
-          pending.push([rel, Buffer.isBuffer(content) ? content : { from: content.abs, stat: content.stat }]);
+          pending.push([rel, Buffer.isBuffer(content) ? content : (fromStore(rel, `upstream/${drop.version}/${rel}`, content.stat.join()) ?? { from: content.abs, stat: content.stat })]);
           if (pending.length >= 256) {
             emit(pending);
             pending = [];
@@ -266,7 +292,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         stats = read.stats;
         // Only what the series touches is applied; the rest is the drop as it is.
         const inputs = new Map([...read.bytes].filter(([rel]) => touched.has(rel)));
-        const done = applyTouched(ws, drop, inputs, series, opts, emit, plan);
+        const done = applyTouched(ws, drop, inputs, series, opts, emit, plan, fromStore);
         await writer.finish();
         const manifest = writeManifest(tmp, done.manifest);
         if (parts && done.outs) {
@@ -334,6 +360,7 @@ function applyTouched(
   opts: ApplyRunOptions,
   emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
+  fromStore: StoreLinker,
 ): { hunks: HunkOutcome[]; manifest: Manifest; written: number; outs?: Map<string, string | null> } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
@@ -358,7 +385,8 @@ function applyTouched(
   for (const [file, hit] of plan?.hits ?? []) {
     appendAll(regions, hit.entry.regions);
     outs.set(file, hit.entry.deleted ? null : kept(hit.key));
-    if (!hit.entry.deleted) add(file, { from: hit.text, sha256: hit.entry.sha }, 0);
+    // A cached text is named by its inputs: the same name, the same text as the store's copy of it.
+    if (!hit.entry.deleted) add(file, fromStore(file, kept(hit.key)) ?? { from: hit.text, sha256: hit.entry.sha }, 0);
   }
   const stores: [string, CacheEntry, string | null][] = [];
   const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {

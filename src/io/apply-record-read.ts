@@ -177,6 +177,24 @@ export function patchStatsOf(rec: TreeRecord): Map<string, readonly [string, str
   return new Map(rec.patchStats.map(([name, sha, stat]) => [name, [sha, stat] as const]));
 }
 
+/** A file of the recorded tree kept in the store: its source and that source's stat key when recorded, the store's copy and its linkKey. */
+export interface StoredFile {
+  src: string;
+  srcStat: string;
+  path: string;
+  key: string;
+}
+
+/** The files of the last tree's store, by their place in the tree (none without a record or a store). */
+export function storedFiles(root: string): Map<string, StoredFile> {
+  const out = new Map<string, StoredFile>();
+  const rec = loadRecord(root);
+  if (!rec) return out;
+  const store = `${recordDir(root)}/${STORE}`;
+  for (const [src, dst, srcStat, key] of rec.files) if (dst !== null && key !== undefined) out.set(dst, { src, srcStat, path: `${store}/${dst}`, key });
+  return out;
+}
+
 /**
  * The record's files as copy jobs (sources made absolute under `root`; those in the store linked
  * from there, and then their source checked only if it is not pvpatch's own, in .pvpatch/).

@@ -1,7 +1,7 @@
 // What the tree writer does on whichever thread runs it (no worker_threads import here).
-import { constants, copyFileSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hash, randomBytes } from 'node:crypto';
-import { statKey } from './verified.js';
+import { linkKey, statKey } from './verified.js';
 
 export interface WriteFailure {
   ok: false;
@@ -25,6 +25,19 @@ export interface CheckedCopy {
   sha256: string;
 }
 
+/**
+ * A file of the last tree's store (src/io/apply-record.ts), hard-linked into this tree: only if its
+ * linkKey is still `key` and its permission bits are `mode` (those of a file written now).
+ */
+export interface StoreLink {
+  link: string;
+  key: string;
+  mode: number;
+}
+
+/** How a failed StoreLink is reported: the message starts so, then names the store's file. */
+export const STORE_CHANGED = 'changed in the store of the last tree since it was recorded:';
+
 /** How a failed CheckedCopy is reported: the message starts so, then names the source. */
 export const DAMAGED = 'damaged (missing, or its sha256 is not the one recorded):';
 
@@ -33,7 +46,7 @@ export interface Replace {
   replace: string;
 }
 
-export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace;
+export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace | StoreLink;
 
 /** Write `file` through a temp name renamed over it (no fsync: for what can be made again). */
 export function replaceFileSync(file: string, data: string): void {
@@ -49,6 +62,17 @@ function writeOne(file: string, data: TreeContent): void {
   }
   if ('replace' in data) {
     replaceFileSync(file, data.replace);
+    return;
+  }
+  if ('link' in data) {
+    try {
+      linkSync(data.link, file);
+    } catch {
+      throw new Error(`${STORE_CHANGED} ${data.link}`);
+    }
+    // The link made, the file it names is the one checked: written through it since, it fails.
+    const st = lstatSync(file, { bigint: true });
+    if (!st.isFile() || Number(st.mode & 0o777n) !== data.mode || linkKey(st).join() !== data.key) throw new Error(`${STORE_CHANGED} ${data.link}`);
     return;
   }
   if ('sha256' in data) {

@@ -187,6 +187,37 @@ describe('apply: the record of the last tree', () => {
     expect(await temps(root)).toEqual([]);
   }, 60_000);
 
+  it('after an edit to a patch, links the files it did not change from the store of the last tree', async () => {
+    const root = await copySampleWorkspace();
+    await age();
+    await checked(root, 'first', false);
+    const store = path.join(recordDir(root), 'tree');
+    const untouched = 'include/xen/ring.h';
+    const kept = (await fsp.stat(path.join(store, untouched))).ino;
+    const patch = path.join(root, 'patches', 'blkfront', 'elevator-noop.patch');
+    const text = await fsp.readFile(patch, 'utf8');
+    await fsp.writeFile(patch, text.replace(/KERNEL_VERSION\(2,6,10\)/g, 'KERNEL_VERSION(2,6,11)'));
+    const edited = await checked(root, 'edited', false);
+    expect(edited.cache?.applied).toBeGreaterThan(0);
+    // The untouched file is the last tree's (the same inode, in the new store too); the edited one is new.
+    expect((await fsp.stat(path.join(root, 'a-edited', untouched))).ino).toBe(kept);
+    expect((await fsp.stat(path.join(store, untouched))).ino).toBe(kept);
+    expect(await fsp.readFile(path.join(root, 'a-edited', 'blkfront', 'blkfront.c'), 'utf8')).toMatch(/KERNEL_VERSION\(2,6,11\)/);
+    // A store file written through a tree in place, then the patch edited back: the changed file is
+    // found as it is linked, and the apply starts again without the store; the tree is still right.
+    await fsp.appendFile(path.join(root, 'a-edited', untouched), '/* edited in the tree */\n');
+    await fsp.writeFile(patch, text);
+    await checked(root, 'back', false);
+    expect(await fsp.readFile(path.join(root, 'a-back', untouched), 'utf8')).not.toMatch(/edited in the tree/);
+    // The next apply finds the inputs of 'back' by their key (the patch is too recent for its stats).
+    await checked(root, 'replayed', true);
+    // Once the patch is old enough, the record takes its stats, and the apply after that is quick.
+    await age();
+    expect(apply(root, 'aged').cache?.tree).toBe(true);
+    expect(apply(root, 'quick-again').cache?.quick).toBe(true);
+    expect(await temps(root)).toEqual([]);
+  }, 90_000);
+
   it('links the tree itself where cp cannot (no cp on the PATH)', async () => {
     const root = await copySampleWorkspace();
     await age();
