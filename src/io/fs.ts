@@ -385,7 +385,7 @@ export async function cleanTempSiblings(dir: string): Promise<void> {
 
 /**
  * Temp dirs under os.tmpdir() for one run: `pvpatch-KIND-PID-XXXXXX`, swept when their process is
- * gone, by the next one made (and by a workspace's recovery).
+ * gone, by a workspace's recovery (before every locked command) and by the next one made.
  */
 export async function makeTempDir(kind: string): Promise<string> {
   await sweepTempDirs();

@@ -2,7 +2,7 @@
 // loss): run with the workspace lock held, before the next command changes anything.
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { pidAlive, recoverSiblings, sweepTempDirs } from './fs.js';
+import { deadTempDirs, pidAlive, recoverSiblings, sweepTempDirs } from './fs.js';
 import { rollbackUndo, TEMP_RE, UNDO_JOURNAL } from './undo.js';
 import { isLiveTemp } from './live-temps.js';
 
@@ -48,13 +48,12 @@ function unstartedRebase(root: string): string | undefined {
 }
 
 /**
- * Is there anything for recoverWorkspace to do in the workspace? Reads the same directories,
- * synchronously (a few small ones: it is asked before every command), and changes nothing. A temp
- * sibling of a live process (this one's too: an apply's tree made while the CLI starts) is not
- * one, as recoverSiblings leaves it. The system temp dir is not read: it may hold thousands of
- * entries, and its dead temp dirs are swept when the next one is made (makeTempDir).
+ * Is there anything for recoverWorkspace to do (`tmp`: also in the system temp dir)? Reads the
+ * same directories, synchronously (a few small ones: it is asked before every command), and
+ * changes nothing. A temp sibling of a live process (this one's too: an apply's tree made while
+ * the CLI starts) is not one, as recoverSiblings leaves it.
  */
-function pending(root: string): boolean {
+function pending(root: string, tmp: boolean): boolean {
   if (fs.lstatSync(path.join(root, UNDO_JOURNAL), { throwIfNoEntry: false })) return true;
   for (const d of siblingDirs(root)) {
     let names: string[] = [];
@@ -68,7 +67,7 @@ function pending(root: string): boolean {
       return m !== null && !pidAlive(Number(m[3])) && !isLiveTemp(path.join(d, n));
     })) return true;
   }
-  return unstartedRebase(root) !== undefined;
+  return unstartedRebase(root) !== undefined || (tmp && deadTempDirs().length > 0);
 }
 
 /**
@@ -77,13 +76,13 @@ function pending(root: string): boolean {
  * 2. finish or undo interrupted atomic writes: temp siblings in the workspace root, upstream/,
  *    patches/ and .pvpatch/ (see recoverSiblings);
  * 3. remove a .pvpatch/rebase/ without state.json (a `rebase --onto` that died before it started);
- * 4. remove temp dirs of dead pvpatch processes under the system temp dir (when there was anything
- *    else to do: else the next temp dir made sweeps them).
+ * 4. remove temp dirs of dead pvpatch processes under the system temp dir (the next temp dir made
+ *    sweeps them too).
  * The caller holds the workspace lock.
  */
 export async function recoverWorkspace(root: string): Promise<string[]> {
   // Most of the time there is nothing to do, and finding that out costs little.
-  if (!pending(root)) return [];
+  if (!pending(root, true)) return [];
   const done: string[] = [];
   // The journal first: the old copies it names look like any other temp sibling.
   const command = await rollbackUndo(root);
@@ -101,5 +100,5 @@ export async function recoverWorkspace(root: string): Promise<string[]> {
 
 /** Is there anything for recoverWorkspace to do in the workspace (not counting the system temp dir)? Changes nothing. */
 export async function needsRecovery(root: string): Promise<boolean> {
-  return pending(root);
+  return pending(root, false);
 }

@@ -115,22 +115,25 @@ describe('recoverWorkspace on the states a kill inside a step leaves', () => {
     }
   });
 
-  it('leaves the system temp dir to the next temp dir made, which sweeps those of dead processes', async () => {
+  it('removes the temp dirs of dead processes in the system temp dir, as does the next temp dir made', async () => {
     const root = await workspace();
-    const dead = path.join(os.tmpdir(), `pvpatch-tar-${deadPid()}-AbC123`);
-    await fsp.mkdir(dead);
-    await fsp.writeFile(path.join(dead, 'member'), 'left by a killed import\n');
+    const dead = (): Promise<string> => {
+      const dir = path.join(os.tmpdir(), `pvpatch-tar-${deadPid()}-AbC123`);
+      return fsp.mkdir(dir).then(() => fsp.writeFile(path.join(dir, 'member'), 'left by a killed import\n')).then(() => dir);
+    };
     let made: string | undefined;
+    const left = [await dead()];
     try {
-      // A workspace with nothing to recover does not read the system temp dir.
+      // Not the workspace's to recover, but swept before the next command.
       expect(await needsRecovery(root)).toBe(false);
-      expect(await recoverWorkspace(root)).toEqual([]);
-      await expect(fsp.access(dead)).resolves.toBeUndefined();
+      await recoverWorkspace(root);
+      await expect(fsp.access(left[0] as string)).rejects.toThrow();
+      left.push(await dead());
       made = await makeTempDir('test');
-      await expect(fsp.access(dead)).rejects.toThrow();
+      await expect(fsp.access(left[1] as string)).rejects.toThrow();
       await expect(fsp.access(made)).resolves.toBeUndefined();
     } finally {
-      await fsp.rm(dead, { recursive: true, force: true });
+      for (const d of left) await fsp.rm(d, { recursive: true, force: true });
       if (made) await fsp.rm(made, { recursive: true, force: true });
     }
   });
