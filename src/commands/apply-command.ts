@@ -56,7 +56,7 @@ async function applyLocked(root: string, target: string, run: RunOptions, loaded
   const inputs = inputStats(root);
   const ws = await (await import('../io/workspace.js')).loadWorkspace(root);
   loaded(ws);
-  const withInputs = { ...run, ...(inputs ? { inputs } : {}) };
+  const withInputs = { ...run, ...(inputs ? { inputs } : {}), ...(rec ? { last: rec } : {}) };
   // No record to copy: the copy cli.ts started (from a record it could not use) goes while the tree is applied.
   if (!rec || copyFailed) void pre?.discard();
   const replayed = rec && !copyFailed ? await (await import('./apply-replay.js')).replayApply(ws, target, withInputs, rec, pre) : undefined;

@@ -2,10 +2,10 @@
 // an apply finds that it may: by the stats of its inputs (apply-command.ts, without reading the
 // workspace) or by the key of what it read (apply-replay.ts). Loads only what the copy needs.
 import fs from 'node:fs';
-import path from 'node:path';
-import { jobDirs, MANIFEST_IN_TREE, recordJobs, type TreeRecord } from '../io/apply-record-read.js';
+import { makeJobDirs, MANIFEST_IN_TREE, recordJobs, type TreeRecord } from '../io/apply-record-read.js';
 import type { HunkOutcome } from '../core/apply-series.js';
 import { replaceDirAtomic } from '../io/fs.js';
+import { writtenMode } from '../io/verified.js';
 import { checkTreeParent, checkTreeTarget } from '../io/tree-target.js';
 import { linkedTreeInPlace } from '../io/linked-prefetch.js';
 import { startTrustedCopy, type PrefetchedCopy } from '../io/trusted-copy.js';
@@ -26,7 +26,7 @@ export type Placed = 'written' | 'in place';
  */
 export async function copyRecordedTree(root: string, target: string, rec: TreeRecord, pre: PrefetchedCopy | undefined, stillSame: () => Promise<boolean>): Promise<Placed | undefined> {
   const jobs = recordJobs(root, rec);
-  const mode = 0o666 & ~process.umask();
+  const mode = writtenMode();
   // cli.ts starts no copy for a target that exists (apply-prefetch.ts): it may be in place already.
   let same = false;
   if (!pre && fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) {
@@ -45,7 +45,7 @@ export async function copyRecordedTree(root: string, target: string, rec: TreeRe
     }
     await checkTreeTarget(target, root);
     await replaceDirAtomic(target, async (tmp) => {
-      for (const d of jobDirs(jobs)) fs.mkdirSync(path.join(tmp, d), { recursive: true });
+      makeJobDirs(tmp, jobs);
       const r = await copy.run(tmp);
       if (!r.ok) throw new NotAsRecorded(`${r.file}: ${r.why}`);
     }, { durable: false, ...(pre ? { tmp: pre.tmp } : {}) });

@@ -14,6 +14,7 @@ import { RECORD, recordDir, STORE } from '../io/apply-record-read.js';
 import { startLinkedPrefetch } from '../io/linked-prefetch.js';
 import { randomHex, tempSibling } from '../io/temp-names.js';
 import { locateWorkspace } from '../io/workspace-root.js';
+import { writtenMode } from '../io/verified.js';
 import type { ApplyOptions } from './apply-command.js';
 import { relInside } from '../io/paths.js';
 
@@ -99,7 +100,7 @@ export function prefetchApply(plain: PlainApply | undefined, cwd: string = proce
     const tmp = tempSibling(target, 'new', randomHex());
     fs.mkdirSync(tmp);
     keepTemp(tmp);
-    const mode = 0o666 & ~process.umask();
+    const mode = writtenMode();
     // With a store, its links are made by cp; else the files are copied on a worker thread.
     const store = path.join(recordDir(root), STORE);
     const copy = (fs.lstatSync(store, { throwIfNoEntry: false })?.isDirectory() && startLinkedPrefetch(store, tmp, mode)) || startPrefetchedCopy(root, tmp, plain.opts.drop, mode);

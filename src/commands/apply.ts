@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
-import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile } from '../io/apply-record.js';
+import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile, type TreeRecord } from '../io/apply-record.js';
 import { quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
+import { writtenMode } from '../io/verified.js';
 import { STORE_CHANGED, type StoreLink, type TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../version.js';
 import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
@@ -182,6 +183,8 @@ export interface ApplyRunOptions {
   inputs?: QuickCheck['inputs'];
   /** false: link nothing from the last tree's store (a file of it was found changed). */
   storeLinks?: boolean;
+  /** The record of the last tree, as the command read it (its store is linked from: storeLinker). */
+  last?: TreeRecord;
 }
 
 /**
@@ -226,8 +229,8 @@ type StoreLinker = (rel: string, src: string, srcStat?: string) => StoreLink | u
  * changed makes apply start again without the store (applyAndWrite). Not with --no-cache.
  */
 function storeLinker(ws: Workspace, opts: ApplyRunOptions): StoreLinker {
-  const stored: ReadonlyMap<string, StoredFile> = opts.cache === false || opts.storeLinks === false ? new Map() : storedFiles(ws.root);
-  const mode = 0o666 & ~process.umask();
+  const stored: ReadonlyMap<string, StoredFile> = opts.cache === false || opts.storeLinks === false || !opts.last ? new Map() : storedFiles(ws.root, opts.last);
+  const mode = writtenMode();
   return (rel, src, srcStat) => {
     const s = stored.get(rel);
     if (!s || s.src !== src || (srcStat !== undefined && s.srcStat !== srcStat)) return undefined;

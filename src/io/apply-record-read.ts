@@ -185,11 +185,9 @@ export interface StoredFile {
   key: string;
 }
 
-/** The files of the last tree's store, by their place in the tree (none without a record or a store). */
-export function storedFiles(root: string): Map<string, StoredFile> {
+/** The files of the store of the record `rec`, by their place in the tree (none: no store). */
+export function storedFiles(root: string, rec: TreeRecord): Map<string, StoredFile> {
   const out = new Map<string, StoredFile>();
-  const rec = loadRecord(root);
-  if (!rec) return out;
   const store = `${recordDir(root)}/${STORE}`;
   for (const [src, dst, srcStat, key] of rec.files) if (dst !== null && key !== undefined) out.set(dst, { src, srcStat, path: `${store}/${dst}`, key });
   return out;
@@ -214,14 +212,24 @@ export function recordJobs(root: string, rec: TreeRecord): TrustedJob[] {
   return jobs;
 }
 
-/** The directories the jobs' files go in (relative; parents before children). */
-export function jobDirs(jobs: readonly TrustedJob[]): string[] {
+/** The directories files at these places of a tree go in (relative; parents before children). */
+export function placeDirs(places: Iterable<string | null>): string[] {
   const dirs = new Set<string>();
-  for (const j of jobs) {
-    if (j.dst === null) continue;
-    const at = j.dst.lastIndexOf('/');
-    if (at > 0) dirs.add(j.dst.slice(0, at));
+  for (const p of places) {
+    if (p === null) continue;
+    const at = p.lastIndexOf('/');
+    if (at > 0) dirs.add(p.slice(0, at));
   }
   return [...dirs].sort();
+}
+
+/** The directories the jobs' files go in (relative; parents before children). */
+export function jobDirs(jobs: readonly TrustedJob[]): string[] {
+  return placeDirs(jobs.map((j) => j.dst));
+}
+
+/** Make the directories the jobs' files go in, under `root`. */
+export function makeJobDirs(root: string, jobs: readonly TrustedJob[]): void {
+  for (const d of jobDirs(jobs)) fs.mkdirSync(`${root}/${d}`, { recursive: true });
 }
 

@@ -18,7 +18,7 @@ import { replaceFileSync } from './tree-writer-core.js';
 import { isRacy, linkKey, nowNs, statKey } from './verified.js';
 import { randomHex, tempSibling } from './temp-names.js';
 import type { HunkOutcome } from '../core/apply-series.js';
-import { dirStat, HUNKS, jobDirs, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, RECORD_FORMAT, recordDir, SAFE, STORE, type TreeRecord } from './apply-record-read.js';
+import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, placeDirs, RECORD_FORMAT, recordDir, SAFE, STORE, type TreeRecord } from './apply-record-read.js';
 
 export { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
@@ -89,7 +89,7 @@ export function linkStore(root: string, tree: string, places: readonly string[])
     for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
     if (fs.existsSync(store)) fs.renameSync(store, old);
     fs.mkdirSync(fresh);
-    for (const d of jobDirs(places.map((dst) => ({ src: '', dst, stat: '' })))) fs.mkdirSync(`${fresh}/${d}`, { recursive: true });
+    for (const d of placeDirs(places)) fs.mkdirSync(`${fresh}/${d}`, { recursive: true });
     for (const dst of places) {
       fs.linkSync(`${tree}/${dst}`, `${fresh}/${dst}`);
       keys.set(dst, linkKey(fs.lstatSync(`${fresh}/${dst}`, { bigint: true })).join());

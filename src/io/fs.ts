@@ -344,6 +344,17 @@ export function pidAlive(pid: number): boolean {
 }
 
 /**
+ * The entry `n` of `dir` when it is a temp sibling (`.NAME.pvpatch-KIND-PID-HEX`) that recovery acts
+ * on: not one of a live process, nor one this process still uses (live-temps.ts). Its NAME and KIND.
+ */
+export function leftoverTemp(dir: string, n: string): { name: string; kind: string } | undefined {
+  const m = TEMP_RE.exec(n);
+  if (!m) return undefined;
+  const [, name, kind, pid] = m as unknown as [string, string, string, string];
+  return pidAlive(Number(pid)) || isLiveTemp(path.join(dir, n)) ? undefined : { name, kind };
+}
+
+/**
  * Finish or undo interrupted atomic writes in `dir` (temp siblings `.NAME.pvpatch-KIND-PID-HEX`
  * of processes that are gone; `only` limits it to one NAME): temp files and unfinished new trees
  * are removed; an old tree whose NAME is missing was swapped out by a replaceDirAtomic that died
@@ -359,11 +370,10 @@ export async function recoverSiblings(dir: string, only?: string): Promise<strin
   }
   const done: string[] = [];
   for (const n of entries.sort()) {
-    const m = TEMP_RE.exec(n);
-    if (!m) continue;
-    const [, name, kind, pid] = m as unknown as [string, string, string, string];
+    const left = leftoverTemp(dir, n);
+    if (!left || (only !== undefined && left.name !== only)) continue;
+    const { name, kind } = left;
     const p = path.join(dir, n);
-    if ((only !== undefined && name !== only) || pidAlive(Number(pid)) || isLiveTemp(p)) continue;
     if (kind === 'old') {
       const target = path.join(dir, name);
       if (!(await fsp.lstat(target).then(() => true, () => false))) {

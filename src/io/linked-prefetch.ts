@@ -6,7 +6,7 @@
 // mtime and mode recorded), and every source is checked as for any use of the record.
 import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, promises as fsp, readdirSync, rmSync, type Dirent } from 'node:fs';
-import { jobDirs } from './apply-record-read.js';
+import { jobDirs, makeJobDirs } from './apply-record-read.js';
 import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 import type { PrefetchedCopy } from './trusted-copy.js';
 
@@ -86,7 +86,7 @@ export function startLinkedPrefetch(store: string, tmp: string, mode: number): P
         if (code !== 0) {
           rmSync(root, { recursive: true, force: true });
           mkdirSync(root);
-          for (const d of jobDirs(jobs)) mkdirSync(`${root}/${d}`, { recursive: true });
+          makeJobDirs(root, jobs);
           return runAlone(jobs, root, mode, false);
         }
         const extra = unexpectedEntry(root, jobs);

@@ -2,9 +2,8 @@
 // loss): run with the workspace lock held, before the next command changes anything.
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { deadTempDirs, pidAlive, recoverSiblings, sweepTempDirs } from './fs.js';
-import { rollbackUndo, TEMP_RE, UNDO_JOURNAL } from './undo.js';
-import { isLiveTemp } from './live-temps.js';
+import { deadTempDirs, leftoverTemp, recoverSiblings, sweepTempDirs } from './fs.js';
+import { rollbackUndo, UNDO_JOURNAL } from './undo.js';
 
 async function isDir(p: string): Promise<boolean> {
   return fsp.lstat(p).then((s) => s.isDirectory(), () => false);
@@ -62,10 +61,7 @@ function pending(root: string, tmp: boolean): boolean {
     } catch {
       // Not there: nothing in it.
     }
-    if (names.some((n) => {
-      const m = TEMP_RE.exec(n);
-      return m !== null && !pidAlive(Number(m[3])) && !isLiveTemp(path.join(d, n));
-    })) return true;
+    if (names.some((n) => leftoverTemp(d, n) !== undefined)) return true;
   }
   return unstartedRebase(root) !== undefined || (tmp && deadTempDirs().length > 0);
 }

@@ -2,6 +2,7 @@
 import { constants, copyFileSync, linkSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hash, randomBytes } from 'node:crypto';
 import { linkKey, statKey } from './verified.js';
+import { sameAsRecorded } from './trusted-copy-core.js';
 
 export interface WriteFailure {
   ok: false;
@@ -71,8 +72,7 @@ function writeOne(file: string, data: TreeContent): void {
       throw new Error(`${STORE_CHANGED} ${data.link}`);
     }
     // The link made, the file it names is the one checked: written through it since, it fails.
-    const st = lstatSync(file, { bigint: true });
-    if (!st.isFile() || Number(st.mode & 0o777n) !== data.mode || linkKey(st).join() !== data.key) throw new Error(`${STORE_CHANGED} ${data.link}`);
+    if (sameAsRecorded(file, data.key, data.mode, linkKey) !== undefined) throw new Error(`${STORE_CHANGED} ${data.link}`);
     return;
   }
   if ('sha256' in data) {

@@ -51,7 +51,11 @@ export function claimFlags(count: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, count) * Int32Array.BYTES_PER_ELEMENT));
 }
 
-function sameAsRecorded(file: string, stat: string, mode: number, key: (st: BigIntStats) => string[] = statKey): string | undefined {
+/**
+ * Why `file` is not the regular file whose `key` (statKey, or linkKey for a file of the store) joined
+ * by "," is `stat`, with the permission bits `mode` of a file written now; undefined when it is.
+ */
+export function sameAsRecorded(file: string, stat: string, mode: number, key: (st: BigIntStats) => string[] = statKey): string | undefined {
   let st;
   try {
     st = lstatSync(file, { bigint: true });
@@ -81,13 +85,9 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
       Atomics.store(control, STOPPED, 1);
       return { ok: false, file: job.src, why };
     };
-    if (linksMade && job.linked && job.dst !== null) {
-      const why = sameAsRecorded(`${root}/${job.dst}`, job.linked[1], mode, linkKey) ?? (job.derived ? undefined : sameAsRecorded(job.src, job.stat, mode));
-      if (why) return stop(why);
-      Atomics.add(control, DONE, 1);
-      continue;
-    }
-    if (job.dst !== null) {
+    // Already linked by cp: only checked, where it is (the very inode placed).
+    const made = linksMade && job.linked !== undefined;
+    if (job.dst !== null && !made) {
       try {
         if (job.linked) linkSync(job.linked[0], `${root}/${job.dst}`);
         else copyFileSync(job.src, `${root}/${job.dst}`, constants.COPYFILE_EXCL);
@@ -95,7 +95,9 @@ export function runJobs(jobs: readonly TrustedJob[], root: string, mode: number,
         return stop((err as Error).message);
       }
     }
-    const why = job.linked ? (sameAsRecorded(job.linked[0], job.linked[1], mode, linkKey) ?? (job.derived ? undefined : sameAsRecorded(job.src, job.stat, mode))) : sameAsRecorded(job.src, job.stat, mode);
+    const why = job.linked
+      ? (sameAsRecorded(made ? `${root}/${job.dst}` : job.linked[0], job.linked[1], mode, linkKey) ?? (job.derived ? undefined : sameAsRecorded(job.src, job.stat, mode)))
+      : sameAsRecorded(job.src, job.stat, mode);
     if (why) return stop(why);
     Atomics.add(control, DONE, 1);
   }

@@ -2,9 +2,8 @@
 // first (see trusted-copy-core.ts) until it meets the main thread's, and answers with its result. Given a prefetch instead (a
 // workspace and a temp directory), it reads the record of the last apply's tree itself, says which
 // record it read (its id, or null), makes the tree's directories and copies (see apply-prefetch.ts).
-import { mkdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { jobDirs, loadRecord, recordJobs } from './apply-record-read.js';
+import { loadRecord, makeJobDirs, recordJobs } from './apply-record-read.js';
 import { claimFlags, runJobs, type TrustedJob } from './trusted-copy-core.js';
 
 interface Prefetch {
@@ -29,7 +28,7 @@ if (data.prefetch) {
     parentPort?.postMessage({ loaded: rec.id, claims: claims.buffer });
     let made = true;
     try {
-      for (const d of jobDirs(jobs)) mkdirSync(`${tmp}/${d}`, { recursive: true });
+      makeJobDirs(tmp, jobs);
     } catch {
       // The temp directory went (the apply was called off): nothing to copy into.
       made = false;

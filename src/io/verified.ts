@@ -61,6 +61,11 @@ export function linkKey(st: fs.BigIntStats): [string, string, string, string, st
   return [String(st.size), String(st.mtimeNs), String(st.ino), String(st.dev), String(st.mode)];
 }
 
+/** The permission bits a file written now gets (0666 less the umask). */
+export function writtenMode(): number {
+  return 0o666 & ~process.umask();
+}
+
 /** Now, in ns since the epoch (as stat times are). */
 export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;

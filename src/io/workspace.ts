@@ -10,7 +10,7 @@ import { sha256 } from './hash.js';
 import { DROPS_JSON, KERNELS_JSON, SERIES } from './workspace-root.js';
 import { assertTextSize, decodeUtf8, listTreeSync, readBoundedStatSync, readText, readTextIfExists, readTextSync, resolveInside } from './fs.js';
 import { replaceFileSync } from './tree-writer-core.js';
-import { isRacy, loadVerified, matches, nowNs, recordOf, recordPath, statKey, type StatRecord } from './verified.js';
+import { isRacy, loadVerified, matches, nowNs, recordOf, recordPath, statKey, writtenMode, type StatRecord } from './verified.js';
 import { acquireLock, holdsLock, lockState } from './lock.js';
 import { needsRecovery, recoverWorkspace } from './recover.js';
 
@@ -173,7 +173,7 @@ export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) =
   const known = record.drops[drop.version] ?? {};
   const fresh: Record<string, StatRecord> = {};
   const now = nowNs();
-  const written = need ? BigInt(0o666 & ~process.umask()) : 0n;
+  const written = need ? BigInt(writtenMode()) : 0n;
   // Synchronous reads: for thousands of small files they cost a fraction of fs/promises' round trips.
   for (const rel of names) {
     const full = resolveInside(dir, rel, { file: DROPS_JSON });
