@@ -50,6 +50,14 @@ async function checked(root: string, tag: string, fromRecord: boolean): Promise<
   return a;
 }
 
+/** A copy of the sample, old enough to be recorded, applied once into a-first (and b-first with --no-cache). */
+async function recorded(): Promise<string> {
+  const root = await copySampleWorkspace();
+  await age();
+  await checked(root, 'first', false);
+  return root;
+}
+
 describe('apply: the record of the last tree', () => {
   it('copies the tree of the last apply of the same inputs, and applies again after any change to a source', async () => {
     const root = await copySampleWorkspace();
@@ -100,9 +108,7 @@ describe('apply: the record of the last tree', () => {
   }, 120_000);
 
   it('links the tree from the store of the record, and finds a write made through the tree', async () => {
-    const root = await copySampleWorkspace();
-    await age();
-    await checked(root, 'first', false);
+    const root = await recorded();
     await checked(root, 'second', true);
     const store = path.join(recordDir(root), 'tree');
     for (const rel of ['include/xen/ring.h', 'blkfront/blkfront.c', '.pvpatch/manifest.json']) {
@@ -152,9 +158,7 @@ describe('apply: the record of the last tree', () => {
   }, 120_000);
 
   it('leaves a tree that is already the recorded one as it is, and replaces one that is not', async () => {
-    const root = await copySampleWorkspace();
-    await age();
-    await checked(root, 'first', false);
+    const root = await recorded();
     const out = path.join(root, 'a-first');
     const file = path.join(out, 'blkfront', 'blkfront.c');
     const before = await fsp.stat(file);
@@ -188,9 +192,7 @@ describe('apply: the record of the last tree', () => {
   }, 60_000);
 
   it('after an edit to a patch, links the files it did not change from the store of the last tree', async () => {
-    const root = await copySampleWorkspace();
-    await age();
-    await checked(root, 'first', false);
+    const root = await recorded();
     const store = path.join(recordDir(root), 'tree');
     const untouched = 'include/xen/ring.h';
     const kept = (await fsp.stat(path.join(store, untouched))).ino;
@@ -219,9 +221,7 @@ describe('apply: the record of the last tree', () => {
   }, 90_000);
 
   it('links the tree itself where cp cannot (no cp on the PATH)', async () => {
-    const root = await copySampleWorkspace();
-    await age();
-    await checked(root, 'first', false);
+    const root = await recorded();
     const r = pvpatch(['apply', '--json', '--out', 'linked'], { cwd: root, env: { PATH: '/nonexistent' } });
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Out).cache?.tree).toBe(true);
