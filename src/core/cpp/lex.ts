@@ -25,6 +25,15 @@ export interface Token {
   readonly unknown?: readonly string[];
 }
 
+/**
+ * A copy of `t` with another `ws`, `pos` and hide set. Built field by field (not by spread, which
+ * is slow on tokens of mixed shapes), and with every field present, so that all the tokens a
+ * macro expansion makes have one shape.
+ */
+export function retoken(t: Token, ws: boolean, pos: number, hs: ReadonlySet<string> | undefined): Token {
+  return { kind: t.kind, text: t.text, ws, pos, hs, value: t.value, unknown: t.unknown } as Token;
+}
+
 const PUNCTUATORS: readonly string[] = [
   '%:%:', '...', '<<=', '>>=',
   '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=',

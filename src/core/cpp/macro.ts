@@ -8,7 +8,7 @@
  */
 import { CppError, type Location } from '../errors.js';
 import { isKnown, type CppEnv, type Macro } from './env.js';
-import { lexSingle, type Token } from './lex.js';
+import { lexSingle, retoken, type Token } from './lex.js';
 
 /** Where the expanded text comes from: `column` is the column of the text's first character. */
 export interface SourceRef {
@@ -211,14 +211,14 @@ function substitute(m: Macro, args: Token[][], hs: ReadonlySet<string>, call: To
     } else if (p >= 0 && (isPunct(prev, '##') || isPunct(next, '##'))) {
       const raw = args[p] ?? [];
       if (raw.length === 0) seq.push(PLACEMARKER);
-      else raw.forEach((a, k) => seq.push(k === 0 ? { ...a, ws: t.ws } : a));
+      else raw.forEach((a, k) => seq.push(k === 0 ? retoken(a, t.ws, a.pos, a.hs) : a));
     } else if (p >= 0) {
       let e = expanded.get(p);
       if (!e) {
         e = expand(args[p] ?? [], ctx, depth + 1, false);
         expanded.set(p, e);
       }
-      e.forEach((a, k) => seq.push(k === 0 ? { ...a, ws: t.ws } : a));
+      e.forEach((a, k) => seq.push(k === 0 ? retoken(a, t.ws, a.pos, a.hs) : a));
     } else {
       seq.push(t);
     }
@@ -238,13 +238,13 @@ function substitute(m: Macro, args: Token[][], hs: ReadonlySet<string>, call: To
     else {
       const glued = lexSingle(left.text + right.text);
       if (!glued) fail(ctx, `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`, call.pos);
-      pasted.push({ ...glued, ws: left.ws, pos: -1, hs: intersect(left.hs, right.hs) });
+      pasted.push(retoken(glued, left.ws, -1, intersect(left.hs, right.hs)));
     }
   }
   const out: Token[] = [];
   for (const t of pasted) {
     if (t === PLACEMARKER) continue;
-    out.push({ ...t, ws: out.length === 0 ? call.ws : t.ws, pos: t.pos >= 0 ? t.pos : call.pos, hs: union(t.hs, hs) });
+    out.push(retoken(t, out.length === 0 ? call.ws : t.ws, t.pos >= 0 ? t.pos : call.pos, union(t.hs, hs)));
   }
   return out;
 }

@@ -80,8 +80,15 @@ function isBlank(c: string | undefined): boolean {
 }
 
 function isWordChar(c: string | undefined): boolean {
-  return c !== undefined && /[A-Za-z0-9_$]/.test(c);
+  return c !== undefined && isWordCode(c.charCodeAt(0));
 }
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+/** In a directive's line: a character that makes its text more than the slice up to the newline. */
+const DIRECTIVE_STOP = /[/"'\\\r\n]/g;
 
 /**
  * Scan `text` for preprocessor directives and build its conditional structure.
@@ -189,9 +196,11 @@ export function scanDirectives(text: string, file: string): ScanReport {
     }
     const keywordStart = i;
     let name = '';
-    while (isWordChar(text[i])) {
-      name += text[i];
-      i = norm(i + 1);
+    while (isWordCode(text.charCodeAt(i))) {
+      const from = i;
+      while (isWordCode(text.charCodeAt(i))) i++;
+      name += text.slice(from, i);
+      i = norm(i);
     }
     const keywordEnd = i;
     const textStart = i;
@@ -202,12 +211,29 @@ export function scanDirectives(text: string, file: string): ScanReport {
     const addSpace = (c: string): void => {
       body += c === '\t' ? '\t' : ' ';
     };
-    while (i < n && text[i] !== '\n') {
+    while (i < n) {
+      // Plain text up to the next character that may matter is taken as one slice.
+      DIRECTIVE_STOP.lastIndex = i;
+      const stop = DIRECTIVE_STOP.test(text) ? DIRECTIVE_STOP.lastIndex - 1 : n;
+      if (stop > i) body += text.slice(i, stop);
+      i = stop;
+      if (i >= n || text.charCodeAt(i) === 10) break;
       const c = text[i] as string;
+      if (c === '\\' && norm(i) !== i) {
+        i = norm(i);
+        continue;
+      }
       const j = norm(i + 1);
       if (c === '/' && text[j] === '*') {
-        body += '  ';
-        i = skipBlockComment(norm(j + 1), addSpace);
+        // A comment with no splice before its end: each of its characters is a blank (tabs kept).
+        const end = text.indexOf('*/', j + 1);
+        if (end >= 0 && backslashFrom(i) > end + 1) {
+          body += text.slice(i, end + 2).replace(/[^\t]/g, ' ');
+          i = norm(end + 2);
+        } else {
+          body += '  ';
+          i = skipBlockComment(norm(j + 1), addSpace);
+        }
       } else if (c === '/' && text[j] === '/') {
         while (i < n && text[i] !== '\n') i = norm(i + 1);
       } else if (c === '"' || c === "'") {
@@ -233,44 +259,50 @@ export function scanDirectives(text: string, file: string): ScanReport {
     return i;
   };
 
+  // The main loop reads char codes (no one-character strings) and looks for a splice only where
+  // a backslash is: most of a file is ordinary code skipped by one regex search per line.
+  const next = (i: number): number => (text.charCodeAt(i) === 92 ? norm(i) : i);
   let i = norm(0);
   let lineStart = true;
   let begin = 0;
   while (i < n) {
-    const c = text[i] as string;
-    if (c === '\n') {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
       lineStart = true;
       begin = i + 1;
-      i = norm(i + 1);
+      i = next(i + 1);
       continue;
     }
-    if (isBlank(c)) {
-      i = norm(i + 1);
+    // Blanks: space, tab, form feed, vertical tab, carriage return.
+    if (c === 32 || c === 9 || c === 12 || c === 11 || c === 13) {
+      i = next(i + 1);
       continue;
     }
-    const j = norm(i + 1);
-    if (c === '/' && text[j] === '*') {
-      i = skipBlockComment(norm(j + 1));
-      continue;
+    const j = next(i + 1);
+    if (c === 47) {
+      const d = text.charCodeAt(j);
+      if (d === 42) {
+        i = skipBlockComment(norm(j + 1));
+        continue;
+      }
+      if (d === 47) {
+        while (i < n && text.charCodeAt(i) !== 10) i = next(i + 1);
+        continue;
+      }
     }
-    if (c === '/' && text[j] === '/') {
-      while (i < n && text[i] !== '\n') i = norm(i + 1);
-      continue;
-    }
-    if (lineStart && (c === '#' || (c === '%' && text[j] === ':'))) {
+    if (lineStart && (c === 35 || (c === 37 && text.charCodeAt(j) === 58))) {
       i = readDirective(i, begin);
       continue;
     }
     lineStart = false;
-    if (c === '"' || c === "'") {
-      i = skipLiteral(j, c);
+    if (c === 34 || c === 39) {
+      i = skipLiteral(j, c === 34 ? '"' : "'");
       continue;
     }
     // An ordinary character in code: jump to the next one that can matter (line end, comment,
     // literal, backslash splice) instead of walking every character of the line.
     CODE_STOP.lastIndex = j;
-    const stop = CODE_STOP.exec(text);
-    i = stop ? norm(stop.index) : n;
+    i = CODE_STOP.test(text) ? next(CODE_STOP.lastIndex - 1) : n;
   }
 
   const { groups, roots } = buildGroups(directives, file);
