@@ -79,10 +79,6 @@ function isBlank(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r';
 }
 
-function isWordChar(c: string | undefined): boolean {
-  return c !== undefined && isWordCode(c.charCodeAt(0));
-}
-
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 }
