@@ -3,6 +3,7 @@ import { constants, copyFileSync, linkSync, lstatSync, readFileSync, renameSync,
 import { hash, randomBytes } from 'node:crypto';
 import { linkKey, statKey } from './verified.js';
 import { sameAsRecorded } from './trusted-copy-core.js';
+import type { Described } from './describe-core.js';
 
 export interface WriteFailure {
   ok: false;
@@ -47,7 +48,10 @@ export interface Replace {
   replace: string;
 }
 
-export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace | StoreLink;
+export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace | StoreLink | Described;
+
+/** What the writer does with a Described file once written (see describe-core.ts). */
+export type OnDescribed = (d: Described) => void;
 
 /** Write `file` through a temp name renamed over it (no fsync: for what can be made again). */
 export function replaceFileSync(file: string, data: string): void {
@@ -56,9 +60,15 @@ export function replaceFileSync(file: string, data: string): void {
   renameSync(tmp, file);
 }
 
-function writeOne(file: string, data: TreeContent): void {
+function writeOne(file: string, data: TreeContent, onDescribed?: OnDescribed): void {
   if (typeof data === 'string' || data instanceof Uint8Array) {
     writeFileSync(file, data, { flag: 'wx' });
+    return;
+  }
+  if ('describe' in data) {
+    if (!onDescribed) throw new Error('a patched file given to a writer that cannot describe it');
+    writeFileSync(file, data.text, { flag: 'wx' });
+    onDescribed(data);
     return;
   }
   if ('replace' in data) {
@@ -92,10 +102,10 @@ function writeOne(file: string, data: TreeContent): void {
 }
 
 /** Write each (path, content) with flag "wx"; the first failure, or undefined when all were written. */
-export function writeEntries(entries: ReadonlyArray<readonly [string, TreeContent]>): WriteFailure | undefined {
+export function writeEntries(entries: ReadonlyArray<readonly [string, TreeContent]>, onDescribed?: OnDescribed): WriteFailure | undefined {
   for (const [file, data] of entries) {
     try {
-      writeOne(file, data);
+      writeOne(file, data, onDescribed);
     } catch (err) {
       return { ok: false, file, message: (err as Error).message };
     }
