@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryJsonPath, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile, type TreeRecord } from '../io/apply-record.js';
 import { quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
@@ -10,7 +10,7 @@ import { writtenMode } from '../io/verified.js';
 import { STORE_CHANGED, type StoreLink, type TreeContent } from '../io/tree-writer-core.js';
 import { VERSION } from '../version.js';
 import { annotateLines, annotateSideLines, splitLinesKeepEnds } from '../core/annotate.js';
-import { assembleManifest, buildManifest, type Manifest, type ManifestRegion } from '../core/manifest.js';
+import { assembleManifest, buildManifest, fileRegions, type Manifest, type ManifestRegion } from '../core/manifest.js';
 import { joinLines } from '../core/patch/apply.js';
 import { appendAll } from '../core/merge/lines.js';
 import { branchOracle } from '../core/kernel-branches.js';
@@ -19,7 +19,6 @@ import { checkTreeTarget } from '../io/tree-target.js';
 import { dropDir, dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import type { Drop } from '../core/drops.js';
 import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
-import { originMarks } from '../io/describe-core.js';
 
 export interface ApplyOutcome {
   drop: string;
@@ -243,7 +242,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   const drop = selectDrop(ws, opts.drop);
   const shown = await checkTreeTarget(target, ws.root);
   // The writer thread starts now: its start-up overlaps with reading and parsing the series.
-  const writer = startTreeWriter([], ws.config);
+  const writer = startTreeWriter([]);
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
   let plan: CachePlan | undefined;
   let remember: () => Promise<void> = async () => undefined;
@@ -297,19 +296,8 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         // Only what the series touches is applied; the rest is the drop as it is.
         const inputs = new Map([...read.bytes].filter(([rel]) => touched.has(rel)));
         const done = applyTouched(ws, drop, inputs, series, opts, emit, plan, fromStore);
-        // The regions of the files applied here were made on the writer's thread as it wrote them.
-        const described = await writer.finish();
-        let manifestOut: Manifest;
-        if ('regions' in done) {
-          const regions = done.regions;
-          for (const d of described) {
-            appendAll(regions, d.regions);
-            const stored = done.entries.get(d.file);
-            if (stored && d.sha !== undefined) plan?.used.set(stored.key, { ...stored.base, sha: d.sha, regions: d.regions });
-          }
-          manifestOut = assembleManifest(regions, ws.config, { drop: drop.version, series: ws.series.map((e) => e.name) });
-        } else manifestOut = done.manifest;
-        const manifest = writeManifest(tmp, manifestOut);
+        await writer.finish();
+        const manifest = writeManifest(tmp, done.manifest);
         if (parts && done.outs) {
           const outs = done.outs;
           // The tree's files, kept in the store while no one else can have written to them.
@@ -317,7 +305,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
           Object.assign(parts, { outs, manifest, store: linkStore(ws.root, tmp, places) });
         }
         const cache = plan ? { tree: false, quick: false, files: plan.hits.size, applied: plan.misses.size } : null;
-        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: manifestOut.regions.length, fileCount: untouched + done.written, cache };
+        outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
       } catch (err) {
         // The thread must be done writing before the temp tree is removed.
         await writer.finish().catch(() => undefined);
@@ -376,11 +364,13 @@ function applyTouched(
   emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
   fromStore: StoreLinker,
-): { hunks: HunkOutcome[]; written: number; outs?: Map<string, string | null> } & ({ manifest: Manifest } | { regions: ManifestRegion[]; entries: Map<string, { key: string; base: Omit<CacheEntry, 'regions' | 'sha'> }> }) {
+): { hunks: HunkOutcome[]; manifest: Manifest; written: number; outs?: Map<string, string | null> } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
   const outs = new Map<string, string | null>();
   const kept = (key: string): string => path.relative(ws.root, entryTextPath(ws.root, key)).split(path.sep).join('/');
+  const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
+  const oracle = branchOracle(ws.config);
   const regions: ManifestRegion[] = [];
   let batch: [string, TreeContent][] = [];
   let batchBytes = 0;
@@ -401,23 +391,20 @@ function applyTouched(
     // A cached text is named by its inputs: the same name, the same text as the store's copy of it.
     if (!hit.entry.deleted) add(file, fromStore(file, kept(hit.key)) ?? { from: hit.text, sha256: hit.entry.sha }, 0);
   }
-  // The entries of deleted files (no text to describe), written here; the keys of the others.
-  const stores: [string, CacheEntry][] = [];
-  // The cache entries the writer completes (sha256 and regions) as it describes their files, by file.
-  const entries = new Map<string, { key: string; base: Omit<CacheEntry, 'regions' | 'sha'> }>();
+  const stores: [string, CacheEntry, string | null][] = [];
   const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {
     const key = plan?.misses.get(file);
     if (key !== undefined) outs.set(file, lines === null ? null : kept(key));
     if (lines === null) {
-      if (key !== undefined) stores.push([key, { ...cacheEntryBase(file, true, outcomes, plan?.steps.get(file) ?? []), sha: '', regions: [] }]);
+      if (key !== undefined) stores.push([key, cacheEntry(file, null, [], outcomes, plan?.steps.get(file) ?? []), null]);
       return;
     }
     if (opts.annotate !== false) annotateSideLines(lines, origins);
-    const text = joinLines(lines);
-    // Its regions, and its cache entry (which holds them), are made as the writer writes it.
-    const entry = key === undefined ? undefined : { json: entryJsonPath(ws.root, key), out: entryTextPath(ws.root, key), base: cacheEntryBase(file, false, outcomes, plan?.steps.get(file) ?? []) };
-    add(file, { text, describe: { file, ...originMarks(origins), ...(entry ? { entry } : {}) } }, text.length);
-    if (entry && key !== undefined) entries.set(file, { key, base: entry.base });
+    const content = joinLines(lines);
+    const fileRegs = fileRegions(file, content, origins, ws.config, oracle);
+    appendAll(regions, fileRegs);
+    add(file, content, content.length);
+    if (key !== undefined) stores.push([key, cacheEntry(file, content, fileRegs, outcomes, plan?.steps.get(file) ?? []), content]);
   }, plan?.known);
   if (r === undefined) {
     const applied = applyFiles(inputs, series, opts, text);
@@ -426,19 +413,22 @@ function applyTouched(
   }
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   emit(batch);
-  emit(stores.flatMap(([key, entry]) => entryFiles(ws.root, key, entry, null)), false);
+  // The cache entries are written after the tree, on the writer thread.
+  emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
   for (const [key, entry] of stores) plan?.used.set(key, entry);
   // Every touched file's result is kept: the tree can be recorded.
   const whole = plan !== undefined && [...plan.steps.keys()].every((f) => outs.has(f));
-  return { hunks: r.hunks, regions, entries, written, ...(whole ? { outs } : {}) };
+  return { hunks: r.hunks, manifest: assembleManifest(regions, ws.config, meta), written, ...(whole ? { outs } : {}) };
 }
 
-/** The cache entry of a file just applied, but its text's sha256 and its regions: its outcomes by the file's own steps (not series places). */
-function cacheEntryBase(file: string, deleted: boolean, outcomes: readonly PlacedOutcome[], steps: readonly Place[]): Omit<CacheEntry, 'regions' | 'sha'> {
+/** The cache entry of a file just applied: its outcomes by the file's own steps (not series places). */
+function cacheEntry(file: string, content: string | null, regions: ManifestRegion[], outcomes: readonly PlacedOutcome[], steps: readonly Place[]): CacheEntry {
   return {
     format: APPLY_CACHE_FORMAT,
     file,
-    deleted,
+    deleted: content === null,
+    sha: content === null ? '' : sha256(content),
+    regions,
     outcomes: outcomes.map((o) => ({ step: steps.findIndex((s) => s.patch === o.patch && s.nth === o.nth), outcome: o.outcome })),
   };
 }

@@ -155,12 +155,6 @@ export function entryTextPath(root: string, key: string): string {
   return path.join(cacheDir(root), `${key}.out`);
 }
 
-/** Where the entry itself (CacheEntry as JSON) is kept; its directory is made. */
-export function entryJsonPath(root: string, key: string): string {
-  fs.mkdirSync(cacheDir(root), { recursive: true });
-  return path.join(cacheDir(root), `${key}.json`);
-}
-
 /** The outcomes of a hit placed in the current series (the file's steps give the places). */
 export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): PlacedOutcome[] | undefined {
   const out: PlacedOutcome[] = [];
@@ -177,10 +171,11 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): Place
  * then the JSON that makes it visible, each through a temp name (a reader sees a whole entry or none).
  */
 export function entryFiles(root: string, key: string, entry: CacheEntry, text: string | null): Array<[string, TreeContent]> {
-  const json = entryJsonPath(root, key);
+  const dir = cacheDir(root);
+  fs.mkdirSync(dir, { recursive: true });
   const files: Array<[string, TreeContent]> = [];
   if (text !== null) files.push([entryTextPath(root, key), { replace: text }]);
-  files.push([json, { replace: JSON.stringify(entry) }]);
+  files.push([path.join(dir, `${key}.json`), { replace: JSON.stringify(entry) }]);
   return files;
 }
 

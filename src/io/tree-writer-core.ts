@@ -3,7 +3,6 @@ import { constants, copyFileSync, linkSync, lstatSync, readFileSync, renameSync,
 import { hash, randomBytes } from 'node:crypto';
 import { linkKey, statKey } from './verified.js';
 import { sameAsRecorded } from './trusted-copy-core.js';
-import type { Described } from './describe-core.js';
 
 export interface WriteFailure {
   ok: false;
@@ -48,10 +47,7 @@ export interface Replace {
   replace: string;
 }
 
-export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace | StoreLink | Described;
-
-/** What the writer does with a Described file once written (see describe-core.ts). */
-export type OnDescribed = (d: Described) => void;
+export type TreeContent = Uint8Array | string | CopyFrom | CheckedCopy | Replace | StoreLink;
 
 /** Write `file` through a temp name renamed over it (no fsync: for what can be made again). */
 export function replaceFileSync(file: string, data: string): void {
@@ -60,15 +56,9 @@ export function replaceFileSync(file: string, data: string): void {
   renameSync(tmp, file);
 }
 
-function writeOne(file: string, data: TreeContent, onDescribed?: OnDescribed): void {
+function writeOne(file: string, data: TreeContent): void {
   if (typeof data === 'string' || data instanceof Uint8Array) {
     writeFileSync(file, data, { flag: 'wx' });
-    return;
-  }
-  if ('describe' in data) {
-    if (!onDescribed) throw new Error('a patched file given to a writer that cannot describe it');
-    writeFileSync(file, data.text, { flag: 'wx' });
-    onDescribed(data);
     return;
   }
   if ('replace' in data) {
@@ -102,10 +92,10 @@ function writeOne(file: string, data: TreeContent, onDescribed?: OnDescribed): v
 }
 
 /** Write each (path, content) with flag "wx"; the first failure, or undefined when all were written. */
-export function writeEntries(entries: ReadonlyArray<readonly [string, TreeContent]>, onDescribed?: OnDescribed): WriteFailure | undefined {
+export function writeEntries(entries: ReadonlyArray<readonly [string, TreeContent]>): WriteFailure | undefined {
   for (const [file, data] of entries) {
     try {
-      writeOne(file, data, onDescribed);
+      writeOne(file, data);
     } catch (err) {
       return { ok: false, file, message: (err as Error).message };
     }

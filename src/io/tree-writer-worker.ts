@@ -1,19 +1,17 @@
 // The worker of tree-writer.ts: writes the files it is given (at start, then in batches posted to
-// it), synchronously, into directories that already exist, never over an existing file, making the
-// manifest regions of the patched files (describe-core.ts); on "end" answers with those regions or
-// the first failure and its file.
+// it), synchronously, into directories that already exist, never over an existing file; on "end"
+// answers "done" or the first failure and its file.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TreeContent } from './tree-writer-core.js';
-import { writerLoop, type WriterData } from './tree-writer-loop.js';
+import { writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
 
 type Message = { entries: Array<[string, TreeContent]> } | { end: true };
 
-const loop = writerLoop(workerData as WriterData);
+let failure: WriteFailure | undefined = writeEntries(workerData as Array<[string, TreeContent]>);
 parentPort?.on('message', (m: Message) => {
   if ('entries' in m) {
-    loop.more(m.entries);
+    failure ??= writeEntries(m.entries);
     return;
   }
-  parentPort?.postMessage(loop.end());
+  parentPort?.postMessage(failure ?? { ok: true });
   parentPort?.close();
 });

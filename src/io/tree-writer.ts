@@ -5,19 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IoError } from '../core/errors.js';
 import { writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
-import { writerLoop, type WriterData, type WriterDone } from './tree-writer-loop.js';
-import type { KernelsConfig } from '../core/config.js';
-import type { DescribedFile } from './describe-core.js';
 import { resolveInside } from './fs.js';
 
 export interface TreeWriter {
   /** More files to write, after those already given (in order). */
   add(entries: ReadonlyArray<readonly [string, TreeContent]>): void;
-  /**
-   * Resolves when every file is written, with the regions of the Described files (in the order
-   * given; none without a config); rejects with an IoError naming the first failure.
-   */
-  finish(): Promise<DescribedFile[]>;
+  /** Resolves when every file is written; rejects with an IoError naming the first failure. */
+  finish(): Promise<void>;
 }
 
 const WORKER = new URL('./tree-writer-worker.js', import.meta.url);
@@ -52,16 +46,15 @@ export function writeTreeFilesSync(dir: string, files: Iterable<readonly [string
  * worker can be started (the compiled worker is missing, as when this module runs from its
  * TypeScript source) the files are written here, synchronously, as they are given.
  */
-export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeContent]>, config?: KernelsConfig): TreeWriter {
-  const data: WriterData = { entries, ...(config ? { config } : {}) };
+export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeWriter {
   const workerFile = fileURLToPath(WORKER);
-  if (!existsSync(workerFile)) return inThread(data);
-  const worker = new Worker(WORKER, { workerData: data });
-  const done = new Promise<DescribedFile[]>((resolve, reject) => {
+  if (!existsSync(workerFile)) return inThread(entries);
+  const worker = new Worker(WORKER, { workerData: entries });
+  const done = new Promise<void>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (m: WriterDone) => {
+    worker.once('message', (m: WriteFailure | { ok: true }) => {
       settled = true;
-      if (m.ok) resolve(m.described);
+      if (m.ok) resolve();
       else reject(failed(m));
     });
     worker.once('error', (err) => {
@@ -87,17 +80,14 @@ export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeCon
   };
 }
 
-function inThread(data: WriterData): TreeWriter {
-  const loop = writerLoop(data);
-  let done: WriterDone | undefined;
+function inThread(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeWriter {
+  let failure = writeEntries(entries);
   return {
     add: (more) => {
-      if (!done) loop.more(more);
+      failure ??= writeEntries(more);
     },
     finish: async () => {
-      done ??= loop.end();
-      if (!done.ok) throw failed(done);
-      return done.described;
+      if (failure) throw failed(failure);
     },
   };
 }
