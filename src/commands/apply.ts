@@ -2,8 +2,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
-import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextPath, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
-import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, type RecordedFile, type TreeRecord } from '../io/apply-record.js';
+import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextRel, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
+import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, updateStore, type RecordedFile, type TreeRecord } from '../io/apply-record.js';
 import { quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
 import { writtenMode } from '../io/verified.js';
@@ -218,8 +218,16 @@ interface RecordParts {
   store?: Map<string, string>;
 }
 
-/** The file of the last tree's store to link for a place of this tree, when it came from `src` (with its stat key then `srcStat`, if given). */
-type StoreLinker = (rel: string, src: string, srcStat?: string) => StoreLink | undefined;
+/**
+ * The file of the last tree's store to link for a place of this tree, when it came from `src` (with
+ * its stat key then `srcStat`, if given). `linked`: the places it gave a link for, with the store
+ * file's linkKey; `stored`: the places of the last tree's store.
+ */
+interface StoreLinker {
+  (rel: string, src: string, srcStat?: string): StoreLink | undefined;
+  linked: Map<string, string>;
+  stored: Iterable<string>;
+}
 
 /**
  * Where this apply's tree has a file that the last tree had too, made from the same source (a drop
@@ -231,11 +239,14 @@ type StoreLinker = (rel: string, src: string, srcStat?: string) => StoreLink | u
 function storeLinker(ws: Workspace, opts: ApplyRunOptions): StoreLinker {
   const stored: ReadonlyMap<string, StoredFile> = opts.cache === false || opts.storeLinks === false || !opts.last ? new Map() : storedFiles(ws.root, opts.last);
   const mode = writtenMode();
-  return (rel, src, srcStat) => {
+  const linked = new Map<string, string>();
+  const link = (rel: string, src: string, srcStat?: string): StoreLink | undefined => {
     const s = stored.get(rel);
     if (!s || s.src !== src || (srcStat !== undefined && s.srcStat !== srcStat)) return undefined;
+    linked.set(rel, s.key);
     return { link: s.path, key: s.key, mode };
   };
+  return Object.assign(link, { linked, stored: stored.keys() });
 }
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
@@ -302,7 +313,9 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
           const outs = done.outs;
           // The tree's files, kept in the store while no one else can have written to them.
           const places = [...Object.keys(drop.files).filter((rel) => !outs.has(rel)), ...[...outs].flatMap(([rel, out]) => (out === null ? [] : [rel])), MANIFEST_IN_TREE];
-          Object.assign(parts, { outs, manifest, store: linkStore(ws.root, tmp, places) });
+          // Made mostly of links to the last store (one patch edited, say): that store is updated.
+          const store = fromStore.linked.size > 0 ? updateStore(ws.root, tmp, places, fromStore.linked, fromStore.stored) : linkStore(ws.root, tmp, places);
+          Object.assign(parts, { outs, manifest, store });
         }
         const cache = plan ? { tree: false, quick: false, files: plan.hits.size, applied: plan.misses.size } : null;
         outcome = { drop: drop.version, patches: series.length, hunks: done.hunks, hunkCount: done.hunks.length, regions: done.manifest.regions.length, fileCount: untouched + done.written, cache };
@@ -368,7 +381,7 @@ function applyTouched(
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
   const outs = new Map<string, string | null>();
-  const kept = (key: string): string => path.relative(ws.root, entryTextPath(ws.root, key)).split(path.sep).join('/');
+  const kept = entryTextRel;
   const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
   const oracle = branchOracle(ws.config);
   const regions: ManifestRegion[] = [];

@@ -155,6 +155,11 @@ export function entryTextPath(root: string, key: string): string {
   return path.join(cacheDir(root), `${key}.out`);
 }
 
+/** entryTextPath relative to the workspace, with '/' (as a tree's record names its sources). */
+export function entryTextRel(key: string): string {
+  return `.pvpatch/cache/apply/${key}.out`;
+}
+
 /** The outcomes of a hit placed in the current series (the file's steps give the places). */
 export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): PlacedOutcome[] | undefined {
   const out: PlacedOutcome[] = [];

@@ -105,6 +105,79 @@ export function linkStore(root: string, tree: string, places: readonly string[])
 }
 
 /**
+ * Bring the store (STORE) of the last tree up to the tree just written into `tree` (not yet in place),
+ * when that tree was made mostly of links to the store: `linked` names the places hard-linked from
+ * the store's file at the same place (each checked as it was made: its linkKey, the value here), so
+ * the store already holds them as they are. Every other place is linked at a temp name and renamed
+ * over its store file, and the store's files at places the tree no longer has (`last`: the store's
+ * places by the last record) are removed: after an edit to one patch, only what it changed is
+ * linked. Returns each place's linkKey, or undefined (and no store is used) when a link cannot be
+ * made. Called under the workspace's lock; a store left half updated is named by no record that
+ * could trust it (the old record's linkKeys of the replaced files no longer match).
+ */
+export function updateStore(root: string, tree: string, places: readonly string[], linked: ReadonlyMap<string, string>, last: Iterable<string>): Map<string, string> | undefined {
+  const dir = recordDir(root);
+  const store = path.join(dir, STORE);
+  const keys = new Map<string, string>();
+  const wanted = new Set(places);
+  // Each new link is made beside the store (never in it, which is copied whole) and renamed in.
+  const part = tempSibling(store, 'tmp', randomHex());
+  try {
+    for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    for (const p of last) {
+      if (wanted.has(p)) continue;
+      fs.rmSync(`${store}/${p}`, { force: true });
+      // A directory left empty goes too (the store is copied whole: the tree would have it).
+      for (let at = p.lastIndexOf('/'); at > 0; at = p.lastIndexOf('/', at - 1)) {
+        try {
+          fs.rmdirSync(`${store}/${p.slice(0, at)}`);
+        } catch {
+          break;
+        }
+      }
+    }
+    const fresh = places.filter((p) => !linked.has(p));
+    for (const d of placeDirs(fresh)) fs.mkdirSync(`${store}/${d}`, { recursive: true });
+    for (const dst of places) {
+      const key = linked.get(dst);
+      if (key !== undefined) {
+        keys.set(dst, key);
+        continue;
+      }
+      fs.linkSync(`${tree}/${dst}`, part);
+      fs.renameSync(part, `${store}/${dst}`);
+      keys.set(dst, linkKey(fs.lstatSync(`${store}/${dst}`, { bigint: true })).join());
+    }
+  } catch {
+    quietRm(part);
+    quietRm(store);
+    return undefined;
+  }
+  // Anything else found in the store (planted there, or left by a dead apply) would be copied with
+  // it into the next tree (which refuses it): the store is made anew instead.
+  return onlyPlaces(store, places) ? keys : linkStore(root, tree, places);
+}
+
+/** Does `dir` hold exactly the files at `places` (regular files) and their directories? */
+function onlyPlaces(dir: string, places: readonly string[]): boolean {
+  // Every directory on the way to a place ('' = the top).
+  const dirs = new Set<string>(['']);
+  for (const d of placeDirs(places)) for (let at = d.length; at > 0; at = d.lastIndexOf('/', at - 1)) dirs.add(d.slice(0, at));
+  const files = new Set(places);
+  try {
+    for (const d of dirs) {
+      for (const e of fs.readdirSync(d === '' ? dir : `${dir}/${d}`, { withFileTypes: true })) {
+        const rel = d === '' ? e.name : `${d}/${e.name}`;
+        if (e.isDirectory() ? !dirs.has(rel) : !(e.isFile() && files.has(rel))) return false;
+      }
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/**
  * Save the record of a tree just written: `files` whose stat key is not given are the cache's own
  * texts, stat'ed now (pvpatch replaces them only by rename: a new inode). Any other source's key
  * must be given (the drop's, from when its bytes were verified); when one is not, or a cache text is

@@ -205,6 +205,10 @@ describe('apply: the record of the last tree', () => {
     expect((await fsp.stat(path.join(root, 'a-edited', untouched))).ino).toBe(kept);
     expect((await fsp.stat(path.join(store, untouched))).ino).toBe(kept);
     expect(await fsp.readFile(path.join(root, 'a-edited', 'blkfront', 'blkfront.c'), 'utf8')).toMatch(/KERNEL_VERSION\(2,6,11\)/);
+    // The store was updated in place: it holds the new tree exactly, the edited file as the tree has it.
+    expect(Object.keys(await readTree(store)).sort()).toEqual(Object.keys(await readTree(path.join(root, 'a-edited'))).sort());
+    expect((await fsp.stat(path.join(store, 'blkfront', 'blkfront.c'))).ino).toBe((await fsp.stat(path.join(root, 'a-edited', 'blkfront', 'blkfront.c'))).ino);
+    expect((await fsp.readdir(recordDir(root))).filter((n) => n.includes('.pvpatch-'))).toEqual([]);
     // A store file written through a tree in place, then the patch edited back: the changed file is
     // found as it is linked, and the apply starts again without the store; the tree is still right.
     await fsp.appendFile(path.join(root, 'a-edited', untouched), '/* edited in the tree */\n');

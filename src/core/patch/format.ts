@@ -3,7 +3,7 @@
  * parsed nodes carry their source text and re-emit it while unchanged. Edited or constructed
  * nodes are rendered canonically: standard -p1 `a/` `b/` unified diffs as `git diff` writes them.
  */
-import type { FilePatch, Hunk, PatchFile } from './model.js';
+import type { FilePatch, Hunk, HunkState, PatchFile } from './model.js';
 
 /** The standard no-newline marker line (without terminator). */
 export const NO_NEWLINE_MARKER = '\\ No newline at end of file';
@@ -39,7 +39,7 @@ export function formatFilePatch(fp: FilePatch): string {
  * and git; a line whose ending is '' is followed by `\ No newline at end of file`.
  */
 export function formatHunk(h: Hunk): string {
-  if (h.source !== undefined && h.source.key === hunkKey(h)) return h.source.text;
+  if (h.source !== undefined && sameState(h, h.source.was)) return h.source.text;
   let out = `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@${h.section === '' ? '' : ' ' + h.section}\n`;
   h.lines.forEach((line, i) => {
     const ending = h.endings[i] ?? '\n';
@@ -97,6 +97,20 @@ export function quotePath(name: string): string {
 }
 
 /** Semantic key of a hunk: what must stay equal for its source text to be re-emitted. */
+/** The state of `h` now, to compare later (sameState). */
+export function hunkState(h: Hunk): HunkState {
+  return { oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, section: h.section, lines: h.lines.slice(), endings: h.endings.slice() };
+}
+
+/** Is `h` as it was (every field and line the same)? */
+export function sameState(h: Hunk, was: HunkState): boolean {
+  if (h.oldStart !== was.oldStart || h.oldLines !== was.oldLines || h.newStart !== was.newStart || h.newLines !== was.newLines || h.section !== was.section) return false;
+  if (h.lines.length !== was.lines.length || h.endings.length !== was.endings.length) return false;
+  for (let i = 0; i < h.lines.length; i++) if (h.lines[i] !== was.lines[i]) return false;
+  for (let i = 0; i < h.endings.length; i++) if (h.endings[i] !== was.endings[i]) return false;
+  return true;
+}
+
 export function hunkKey(h: Hunk): string {
   return JSON.stringify([h.oldStart, h.oldLines, h.newStart, h.newLines, h.section, h.lines, h.endings]);
 }

@@ -29,6 +29,23 @@ export interface Source {
   key: string;
 }
 
+/** A hunk's fields as parsed (the arrays copied): what formatHunk compares to reuse the hunk's text. */
+export interface HunkState {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  section: string;
+  lines: readonly string[];
+  endings: readonly LineEnding[];
+}
+
+/** A hunk's text as read, and its state then (kept by copying two arrays, not by serialising them). */
+export interface HunkSource {
+  text: string;
+  was: HunkState;
+}
+
 export interface Hunk extends StructuredPatchHunk {
   /** As written in the `@@` header: for an empty range (count 0) the line *after which* the hunk applies. */
   oldStart: number;
@@ -41,7 +58,7 @@ export interface Hunk extends StructuredPatchHunk {
   lines: string[];
   /** Terminator of each line (same length as `lines`); '' = `\ No newline at end of file` after it. */
   endings: LineEnding[];
-  source?: Source;
+  source?: HunkSource;
 }
 
 export interface FilePatch extends StructuredPatch {

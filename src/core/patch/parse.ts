@@ -5,7 +5,7 @@
  * hunks whose counts do not match their header, stray hunk lines, and patches without any file.
  */
 import { PatchParseError } from '../errors.js';
-import { fileKey, hunkKey } from './format.js';
+import { fileKey, hunkState } from './format.js';
 import type { FilePatch, Hunk, LineEnding, PatchFile } from './model.js';
 
 interface RawLine {
@@ -240,7 +240,7 @@ class Parser {
     if (this.looksLikeHunkLine(this.i)) mismatch(this.i + 1);
     if (this.i < this.lines.length && this.text(this.i) === '' && this.looksLikeHunkLine(this.i + 1)) mismatch(this.i + 1);
     if (!h.lines.some((l) => l[0] !== ' ')) this.fail(no, `hunk at line ${no} changes nothing (no - or + lines)`);
-    h.source = { text: this.raw(headerIdx, this.i), key: hunkKey(h) };
+    h.source = { text: this.raw(headerIdx, this.i), was: hunkState(h) };
     return h;
   }
 
