@@ -374,6 +374,26 @@ async function benchApply(ctx, { ws, meta }) {
   timeRow('startup: --version (fixed cost)', 'node -e 0', r['pvpatch --version'], r['node -e 0'], null);
   ctx.mem.apply = [a, 'git apply', r['git apply']];
 
+  // The maintainer's loop: one patch edited since the last apply, in a private copy of the workspace
+  // (its record and caches are its own). Its text changes before every run, so the files it touches
+  // are applied again and the rest of the tree is linked from the last tree's store.
+  const editWs = path.join(tmp, 'ws-edit');
+  await rebaseCopy(ws, editWs);
+  const firstPatch = (await fsp.readFile(path.join(editWs, 'patches', 'series'), 'utf8')).split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))?.trim().split(/\s+/)[0];
+  const edited = path.join(editWs, 'patches', firstPatch ?? '');
+  const original = await fsp.readFile(edited, 'utf8');
+  const outEdit = path.join(tmp, 'pv-out-edit');
+  let edits = 0;
+  const e = Object.fromEntries((await measure([
+    { name: 'pvpatch apply (one patch edited)', cmd: process.execPath, args: [CLI, '-C', editWs, 'apply', '--out', outEdit], prep: async () => {
+      await rmrf(outEdit);
+      await fsp.writeFile(edited, `Edit ${++edits} of the description.\n${original}`);
+    } },
+    { name: 'git apply (edit row)', cmd: 'git', args: ['apply', series], cwd: gdir, prep: gitReset },
+  ], ctx.reps)).map((x) => [x.name, x]));
+  timeRow('apply (one patch edited since the last apply)', 'git apply (one call)', e['pvpatch apply (one patch edited)'], e['git apply (edit row)'], null);
+  notes.push(`apply (one patch edited): ${firstPatch} gets a new description line before each run, so the files it touches are applied again (its text is part of their cache keys) and the other files are linked from the store of the last tree.`);
+
   // Same result? (pvpatch without annotations vs git apply; quilt and patch agree with git.)
   if (!r['pvpatch apply --no-annotate'].failed && !r['git apply'].failed) {
     gitReset();
@@ -761,7 +781,7 @@ async function main() {
   const method = [
     '## How each row is measured',
     '',
-    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR (or a kept one), in four states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is made as that apply recorded it in `.pvpatch/cache/apply-tree`: hard links to the files of its store, made by `cp -RPl` started while the CLI loads, then every entry checked, every file by the lstat of the store\'s file and every drop file by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; nothing is applied, no patch is read, no file\'s bytes are read or written), *tree in place* (the same, into the tree an untimed apply just made: found to be that tree, nothing written), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor).',
+    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR (or a kept one), in four states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is made as that apply recorded it in `.pvpatch/cache/apply-tree`: hard links to the files of its store, made by `cp -RPl` started while the CLI loads, then every entry checked, every file by the lstat of the store\'s file and every drop file by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; nothing is applied, no patch is read, no file\'s bytes are read or written), *tree in place* (the same, into the tree an untimed apply just made: found to be that tree, nothing written), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). *One patch edited* runs in a private copy of the workspace, the first patch of the series given a new description line before every run (untimed), so that the files it touches are applied again and the rest is linked from the last tree\'s store (its own `git apply` runs are interleaved with it). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor).',
     `- **view**: \`view --kernel ${VIEW_KERNEL} --tree OUT --out DIR\` over the annotated tree apply wrote. Peers on a copy of that tree where \`KERNEL_VERSION(a,b,c)\`, \`RHEL_RELEASE_VERSION\` and \`SLE_VERSION\` are replaced by numbers: \`unifdef -k -DLINUX_VERSION_CODE=N -D/-U…\` once per file (a shell loop), and once with \`-m\` over all files.`,
     '- **rebase**: `rebase --onto 1.1 --no-review` in a private copy of the workspace (exit 1 = stopped for review, which is expected: the drop has conflicts and changed guarded lines). Peer: the git-buildpackage way — upstream 1.0 and 1.1 as commits, the series as commits on 1.0 (`git am`, not timed), then only `git rebase -X theirs v1.1` is timed.',
     '- **build**: `build --out SUBSET -j N` vs `-j 1` (kernels one after another) on a subset of the patched files (see notes).',
