@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, InputError } from '../core/errors.js';
 import { rebaseSeries, type RebaseSeriesResult } from '../core/rebase-series.js';
+import { parsePatches, touchedPaths } from '../core/apply-series.js';
 import { conflictKey, preimageText } from '../core/merge/rerere.js';
 import { resolvedLines } from '../core/review/resolve.js';
 import { renderSessionReport } from '../core/session-report.js';
@@ -41,7 +42,10 @@ async function runRebase(ws: Workspace, state: RebaseState): Promise<RebaseSerie
   // The series and patches as they were when the rebase started (patches/ is not touched until the end).
   const entries = state.series.map((name, i) => ({ name, subsystem: name.includes('/') ? name.slice(0, name.indexOf('/')) : '', line: i + 1 }));
   const texts = await readSeriesPatches({ ...ws, root: path.dirname(backupPatches) }, entries);
-  const [oldDrop, newDrop] = await Promise.all([readDropFiles(ws, selectDrop(ws, state.from)), readDropFiles(ws, selectDrop(ws, state.onto))]);
+  // Parsed once here: only the files the series touches are read from the drops (rebaseSeries needs no other).
+  const patches = parsePatches(entries.map((entry) => ({ entry, text: texts.get(entry.name) as string })));
+  const touched = touchedPaths(patches);
+  const [oldDrop, newDrop] = await Promise.all([readDropFiles(ws, selectDrop(ws, state.from), touched), readDropFiles(ws, selectDrop(ws, state.onto), touched)]);
   const stored = await readItems(ws.root);
   const decisions = new Map(stored.filter((i) => i.decision).map((i) => [i.id, i.decision as Decision]));
   const dropped = new Set(state.dropped ?? []);
@@ -50,7 +54,7 @@ async function runRebase(ws: Workspace, state: RebaseState): Promise<RebaseSerie
     onto: state.onto,
     oldDrop,
     newDrop,
-    patches: entries.map((entry) => ({ entry, text: texts.get(entry.name) as string })),
+    patches,
     resolutions: await loadResolutions(ws.root),
     decisions,
     droppedPatches: dropped,

@@ -24,8 +24,10 @@ import { subsystemOf } from './series.js';
 export interface RebaseSeriesInput {
   from: string;
   onto: string;
+  /** The texts of the drops' files, by path: those the series touches are enough (the others are not read). */
   oldDrop: ReadonlyMap<string, string>;
   newDrop: ReadonlyMap<string, string>;
+  /** The series; a patch already parsed (parsePatches) is not parsed again. */
   patches: readonly SeriesPatch[];
   /** Recorded resolutions of conflicts (rerere). */
   resolutions: ResolutionCache;
@@ -135,14 +137,14 @@ export function rebaseSeries(input: RebaseSeriesInput): RebaseSeriesResult {
   const curOld = new Map(input.oldDrop);
   const curNew = new Map(input.newDrop);
   const outcomes: PatchOutcome[] = [];
-  for (const { entry, text } of input.patches) {
+  for (const { entry, text, parsed: given } of input.patches) {
     if (isHeaderOnly(text)) {
       // Nothing to carry yet: the patch keeps its header as it is.
       const dropped = input.droppedPatches.has(entry.name);
       outcomes.push({ patch: entry.name, subsystem: subsystemOf(entry.name), status: dropped ? 'dropped' : 'clean', kinds: [], files: [], items: [], newText: dropped ? null : text, detail: dropped ? DETAIL.dropped : 'no diff yet (header only): kept as it is' });
       continue;
     }
-    const parsed = parsePatch(text, `patches/${entry.name}`);
+    const parsed = given ?? parsePatch(text, `patches/${entry.name}`);
     const results: FileRebaseResult[] = [];
     const newFiles: FilePatch[] = [];
     const blobs: Record<string, string> = {};

@@ -152,11 +152,11 @@ export interface DropRead {
  * with `need`, `remember` brings the record up to date for the files read here (without, the record
  * is not used). `onVerified` hears of each file as soon as it is trusted or read and checked.
  */
-export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) => boolean, onVerified?: (rel: string, content: Buffer | { abs: string; stat: string[] }) => void): Promise<DropRead> {
+export async function readDrop(ws: Workspace, drop: Drop, need?: (rel: string) => boolean, onVerified?: (rel: string, content: Buffer | { abs: string; stat: string[] }) => void, only?: ReadonlySet<string>): Promise<DropRead> {
   const dir = dropDir(ws, drop.version);
   const bytes = new Map<string, Buffer>();
   const trusted = new Map<string, { abs: string; stat: string[] }>();
-  const names = Object.keys(drop.files).sort();
+  const names = Object.keys(drop.files).filter((rel) => !only || only.has(rel)).sort();
   // A symlink anywhere in the drop (also a directory on the way to a file) is refused, never followed.
   const dirSt = await fsp.lstat(dir).catch(() => undefined);
   if (dirSt?.isSymbolicLink()) throw new InputError(`refusing the symlink upstream/${drop.version}: pvpatch never follows symlinks in a workspace`, { file: DROPS_JSON });
@@ -228,9 +228,12 @@ export function dropText(drop: Drop, rel: string, bytes: Uint8Array): string {
   return decodeUtf8(bytes, display);
 }
 
-/** Read every file of a drop (as listed in drops.json) into memory as text, each checked against its recorded sha256. */
-export async function readDropFiles(ws: Workspace, drop: Drop): Promise<Map<string, string>> {
+/**
+ * Read every file of a drop (as listed in drops.json; with `only`, those of them it names) into
+ * memory as text, each checked against its recorded sha256.
+ */
+export async function readDropFiles(ws: Workspace, drop: Drop, only?: ReadonlySet<string>): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const [rel, bytes] of await readDropBytes(ws, drop)) files.set(rel, dropText(drop, rel, bytes));
+  for (const [rel, bytes] of (await readDrop(ws, drop, undefined, undefined, only)).bytes) files.set(rel, dropText(drop, rel, bytes));
   return files;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
-import { loadWorkspace, readDrop, selectDrop } from '../../src/io/workspace.js';
+import { loadWorkspace, readDrop, readDropFiles, selectDrop } from '../../src/io/workspace.js';
 import { RACY_NS } from '../../src/io/verified.js';
 
 /** Files changed less than RACY_NS ago are not recorded: let the copied sample age past that. */
@@ -70,4 +70,23 @@ describe('the verified-drop record', () => {
     const record = JSON.parse(await fsp.readFile(path.join(root, '.pvpatch', 'cache', 'verified.json'), 'utf8')) as { drops: Record<string, Record<string, string[]>> };
     expect(Object.keys(record.drops[drop.version] ?? {}).length).toBe(Object.keys(drop.files).length);
   }, 20_000);
+  it('reads only the files asked for (rebase: those the series touches), each still checked against drops.json', async () => {
+    const root = await copySampleWorkspace();
+    const ws = await loadWorkspace(root);
+    const drop = selectDrop(ws);
+    const all = Object.keys(drop.files).sort();
+    const only = new Set(all.filter((rel) => rel.startsWith('blkfront/')));
+    expect(only.size).toBeGreaterThan(0);
+    expect(only.size).toBeLessThan(all.length);
+    const some = await readDropFiles(ws, drop, only);
+    expect([...some.keys()].sort()).toEqual([...only].sort());
+    for (const rel of only) expect(some.get(rel)).toBe(await fsp.readFile(path.join(root, 'upstream', drop.version, rel), 'utf8'));
+    // A file outside the set is not read: a change to it goes unseen here; one inside is refused.
+    const outside = all.find((rel) => !only.has(rel)) as string;
+    await fsp.appendFile(path.join(root, 'upstream', drop.version, outside), '/* changed */\n');
+    expect((await readDropFiles(ws, drop, only)).size).toBe(only.size);
+    await fsp.appendFile(path.join(root, 'upstream', drop.version, [...only][0] as string), '/* changed */\n');
+    await expect(readDropFiles(ws, drop, only)).rejects.toThrow(/differs from the sha256 recorded at import/);
+    await expect(readDropFiles(ws, drop)).rejects.toThrow(/differs from the sha256 recorded at import/);
+  });
 });
