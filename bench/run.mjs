@@ -12,7 +12,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -736,12 +736,29 @@ function renderMarkdown(rs) {
   return [head, ...rs.map((r) => `| ${[r.command, r.peer, r.pv, r.peerV, r.ratio, r.target, r.met].map(esc).join(' | ')} |`)].join('\n');
 }
 
+/**
+ * How long this file system takes to create 2,000 empty files in a new directory (ms). The files
+ * are kept (removing them would slow the creates that follow: see results.md) until removeProbes.
+ */
+function createProbe(tag) {
+  const dir = path.join(WORK, `probe-${process.pid}-${tag}`);
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  for (let i = 0; i < 2000; i++) writeFileSync(path.join(dir, `f${i}`), '');
+  return performance.now() - t0;
+}
+
+async function removeProbes() {
+  for (const n of await fsp.readdir(WORK)) if (n.startsWith('probe-')) await rmrf(path.join(WORK, n));
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const loadBefore = os.loadavg();
   if (loadBefore[0] > os.availableParallelism()) log(`warning: load average ${loadBefore[0].toFixed(1)} on ${os.availableParallelism()} cores: other work is running, times will be noisy`);
   await fsp.mkdir(WORK, { recursive: true });
+  const createBefore = createProbe('start');
   ensureTools();
   if (!existsSync(timeBin)) timeBin = '/nonexistent';
   if (!existsSync(CLI)) throw new Error(`${path.relative(process.cwd(), CLI)} is missing: run "npm run build" first (npm run bench does)`);
@@ -756,7 +773,9 @@ async function main() {
   const memOrder = ['apply', 'view', 'rebase', 'build', ...Object.keys(ctx.mem).filter((k) => k.includes('@'))];
   for (const k of memOrder) if (ctx.mem[k]) memRow(k, ctx.mem[k][0], ctx.mem[k][1], ctx.mem[k][2], ctx.mem[k][3] ?? null);
   if (opts.profile) await profileApply(ctx, base);
+  const createAfter = createProbe('end');
   await rmrf(path.join(WORK, 'tmp'));
+  await removeProbes();
 
   const elapsed = (Date.now() - started) / 1000;
   const loadAfter = os.loadavg();
@@ -771,7 +790,7 @@ async function main() {
     '',
     `Workspace (seed ${m.seed}, scale ${m.scale}): drop 1.0 = ${m.files} C files, ${m.lines.toLocaleString('en')} lines (${(m.bytes / 2 ** 20).toFixed(1)} MiB) in ${m.subsystems} subsystems; ${m.patches} patches with ${m.hunks} hunks, ${m.guards} of them adding \`#if LINUX_VERSION_CODE\` guards (${m.hunkKinds.guard} #if/#else/#endif around upstream lines, ${m.hunkKinds['guard-only']} #if/#endif, ${m.hunkKinds.compat} compat blocks after the includes), the rest ${m.hunkKinds.msg} plain line edits and ${m.hunkKinds.include} added #include lines; ${m.kernels} kernels; drop 1.1 = ${m.drop11.files} files, ${m.drop11.changedFiles} changed.`,
     '',
-    `Load average (1 min) at the start ${loadBefore[0].toFixed(1)}, at the end ${loadAfter[0].toFixed(1)}${Math.max(loadBefore[0], loadAfter[0]) > os.availableParallelism() ? ' — above the core count: other work shared the machine, so absolute times (and the build speedup) are pessimistic' : ''}.`,
+    `Load average (1 min) at the start ${loadBefore[0].toFixed(1)}, at the end ${loadAfter[0].toFixed(1)}${Math.max(loadBefore[0], loadAfter[0]) > os.availableParallelism() ? ' — above the core count: other work shared the machine, so absolute times (and the build speedup) are pessimistic' : ''}. Creating 2,000 empty files in a new directory of the work dir took ${fmtMs(createBefore)} at the start and ${fmtMs(createAfter)} at the end (the rows that write trees, \`cp -r\` among them, move with it).`,
     '',
     `Each time is the median of ${opts.reps} runs, pvpatch and its peer interleaved, after one untimed warm-up (none for quilt and git rebase, whose inputs are freshly copied); ratio = pvpatch / peer (below 1 = pvpatch faster). Scaling rows: ${Math.min(opts.reps, 3)} runs of every size interleaved in one loop (1x measured there again, with apply --no-cache), after one warm-up. Peak RSS is the largest "Maximum resident set size" of /usr/bin/time -v over the runs. Whole run: ${elapsed.toFixed(0)} s${opts.quick ? ' (--quick)' : ''}.`,
   ].join('\n');
