@@ -226,7 +226,7 @@ interface RecordParts {
 interface StoreLinker {
   (rel: string, src: string, srcStat?: string): StoreLink | undefined;
   linked: Map<string, string>;
-  stored: Iterable<string>;
+  stored: ReadonlyMap<string, StoredFile>;
 }
 
 /**
@@ -246,7 +246,7 @@ function storeLinker(ws: Workspace, opts: ApplyRunOptions): StoreLinker {
     linked.set(rel, s.key);
     return { link: s.path, key: s.key, mode };
   };
-  return Object.assign(link, { linked, stored: stored.keys() });
+  return Object.assign(link, { linked, stored });
 }
 
 async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): Promise<Omit<ApplyOutcome, 'out'>> {
@@ -314,7 +314,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
           // The tree's files, kept in the store while no one else can have written to them.
           const places = [...Object.keys(drop.files).filter((rel) => !outs.has(rel)), ...[...outs].flatMap(([rel, out]) => (out === null ? [] : [rel])), MANIFEST_IN_TREE];
           // Made mostly of links to the last store (one patch edited, say): that store is updated.
-          const store = fromStore.linked.size > 0 ? updateStore(ws.root, tmp, places, fromStore.linked, fromStore.stored) : linkStore(ws.root, tmp, places);
+          const store = fromStore.linked.size > 0 ? updateStore(ws.root, tmp, places, fromStore.linked, fromStore.stored.keys()) : linkStore(ws.root, tmp, places);
           Object.assign(parts, { outs, manifest, store });
         }
         const cache = plan ? { tree: false, quick: false, files: plan.hits.size, applied: plan.misses.size } : null;
@@ -381,7 +381,6 @@ function applyTouched(
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
   const outs = new Map<string, string | null>();
-  const kept = entryTextRel;
   const meta = { drop: drop.version, series: ws.series.map((e) => e.name) };
   const oracle = branchOracle(ws.config);
   const regions: ManifestRegion[] = [];
@@ -400,14 +399,14 @@ function applyTouched(
   };
   for (const [file, hit] of plan?.hits ?? []) {
     appendAll(regions, hit.entry.regions);
-    outs.set(file, hit.entry.deleted ? null : kept(hit.key));
+    outs.set(file, hit.entry.deleted ? null : entryTextRel(hit.key));
     // A cached text is named by its inputs: the same name, the same text as the store's copy of it.
-    if (!hit.entry.deleted) add(file, fromStore(file, kept(hit.key)) ?? { from: hit.text, sha256: hit.entry.sha }, 0);
+    if (!hit.entry.deleted) add(file, fromStore(file, entryTextRel(hit.key)) ?? { from: hit.text, sha256: hit.entry.sha }, 0);
   }
   const stores: [string, CacheEntry, string | null][] = [];
   const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {
     const key = plan?.misses.get(file);
-    if (key !== undefined) outs.set(file, lines === null ? null : kept(key));
+    if (key !== undefined) outs.set(file, lines === null ? null : entryTextRel(key));
     if (lines === null) {
       if (key !== undefined) stores.push([key, cacheEntry(file, null, [], outcomes, plan?.steps.get(file) ?? []), null]);
       return;

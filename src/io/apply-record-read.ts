@@ -223,6 +223,36 @@ export function placeDirs(places: Iterable<string | null>): string[] {
   return [...dirs].sort();
 }
 
+/**
+ * The first entry under `root` that is not a file at one of `places` (a regular file) or one of
+ * their directories (a directory: not a symlink to one); undefined when there is none.
+ */
+export function unexpectedEntry(root: string, places: readonly (string | null)[]): string | undefined {
+  // Every directory of the tree, its parents too ('' = its top).
+  const dirs = [...new Set(['', ...placeDirs(places).flatMap((d) => d.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/')))])];
+  // Per directory: its entries' names, each true for a directory.
+  const expected = new Map<string, Map<string, boolean>>(dirs.map((d) => [d, new Map()]));
+  const add = (rel: string, isDir: boolean): void => {
+    const at = rel.lastIndexOf('/');
+    expected.get(at < 0 ? '' : rel.slice(0, at))?.set(at < 0 ? rel : rel.slice(at + 1), isDir);
+  };
+  for (const d of dirs) if (d !== '') add(d, true);
+  for (const p of places) if (p !== null) add(p, false);
+  for (const [dir, names] of expected) {
+    let found: fs.Dirent[];
+    try {
+      found = fs.readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
+    } catch {
+      return dir;
+    }
+    for (const e of found) {
+      const isDir = names.get(e.name);
+      if (isDir === undefined || (isDir ? !e.isDirectory() : !e.isFile())) return dir === '' ? e.name : `${dir}/${e.name}`;
+    }
+  }
+  return undefined;
+}
+
 /** The directories the jobs' files go in (relative; parents before children). */
 export function jobDirs(jobs: readonly TrustedJob[]): string[] {
   return placeDirs(jobs.map((j) => j.dst));

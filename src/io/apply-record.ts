@@ -18,7 +18,7 @@ import { replaceFileSync } from './tree-writer-core.js';
 import { isRacy, linkKey, nowNs, statKey } from './verified.js';
 import { randomHex, tempSibling } from './temp-names.js';
 import type { HunkOutcome } from '../core/apply-series.js';
-import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, placeDirs, RECORD_FORMAT, recordDir, SAFE, STORE, type TreeRecord } from './apply-record-read.js';
+import { dirStat, HUNKS, lstatKey, MANIFEST, MANIFEST_IN_TREE, RECORD, placeDirs, RECORD_FORMAT, recordDir, SAFE, STORE, unexpectedEntry, type TreeRecord } from './apply-record-read.js';
 
 export { dirsUnchanged, jobDirs, loadHunks, loadRecord, MANIFEST_IN_TREE, recordJobs, patchStatsOf, type TreeRecord } from './apply-record-read.js';
 
@@ -70,6 +70,11 @@ function quietRm(p: string): void {
   }
 }
 
+/** Remove what a dead apply left beside the store in the record's directory `dir` (temp stores, temp links). */
+function removeStoreTemps(dir: string): void {
+  for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+}
+
 /**
  * Make the store (STORE) of the tree just written into `tree` (not yet in place, so that nothing
  * else has written to it): every file at `places` hard-linked under the store, which replaces the
@@ -86,7 +91,7 @@ export function linkStore(root: string, tree: string, places: readonly string[])
   // A cache: whatever fails here (a file system without hard links, no room) only means no store.
   try {
     fs.mkdirSync(dir, { recursive: true });
-    for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    removeStoreTemps(dir);
     if (fs.existsSync(store)) fs.renameSync(store, old);
     fs.mkdirSync(fresh);
     for (const d of placeDirs(places)) fs.mkdirSync(`${fresh}/${d}`, { recursive: true });
@@ -123,7 +128,7 @@ export function updateStore(root: string, tree: string, places: readonly string[
   // Each new link is made beside the store (never in it, which is copied whole) and renamed in.
   const part = tempSibling(store, 'tmp', randomHex());
   try {
-    for (const n of fs.readdirSync(dir)) if (n.startsWith(`.${STORE}.pvpatch-`)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    removeStoreTemps(dir);
     for (const p of last) {
       if (wanted.has(p)) continue;
       fs.rmSync(`${store}/${p}`, { force: true });
@@ -155,26 +160,7 @@ export function updateStore(root: string, tree: string, places: readonly string[
   }
   // Anything else found in the store (planted there, or left by a dead apply) would be copied with
   // it into the next tree (which refuses it): the store is made anew instead.
-  return onlyPlaces(store, places) ? keys : linkStore(root, tree, places);
-}
-
-/** Does `dir` hold exactly the files at `places` (regular files) and their directories? */
-function onlyPlaces(dir: string, places: readonly string[]): boolean {
-  // Every directory on the way to a place ('' = the top).
-  const dirs = new Set<string>(['']);
-  for (const d of placeDirs(places)) for (let at = d.length; at > 0; at = d.lastIndexOf('/', at - 1)) dirs.add(d.slice(0, at));
-  const files = new Set(places);
-  try {
-    for (const d of dirs) {
-      for (const e of fs.readdirSync(d === '' ? dir : `${dir}/${d}`, { withFileTypes: true })) {
-        const rel = d === '' ? e.name : `${d}/${e.name}`;
-        if (e.isDirectory() ? !dirs.has(rel) : !(e.isFile() && files.has(rel))) return false;
-      }
-    }
-  } catch {
-    return false;
-  }
-  return true;
+  return unexpectedEntry(store, places) === undefined ? keys : linkStore(root, tree, places);
 }
 
 /**

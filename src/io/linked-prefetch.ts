@@ -5,8 +5,8 @@
 // tree must be one the record names, and every file must be the store's file (the inode, size,
 // mtime and mode recorded), and every source is checked as for any use of the record.
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, promises as fsp, readdirSync, rmSync, type Dirent } from 'node:fs';
-import { jobDirs, makeJobDirs } from './apply-record-read.js';
+import { lstatSync, mkdirSync, promises as fsp, rmSync } from 'node:fs';
+import { makeJobDirs, unexpectedEntry } from './apply-record-read.js';
 import { claimFlags, runJobs, SLOTS, type CopyResult, type TrustedJob } from './trusted-copy-core.js';
 import type { PrefetchedCopy } from './trusted-copy.js';
 
@@ -16,42 +16,12 @@ function runAlone(jobs: readonly TrustedJob[], root: string, mode: number, links
 }
 
 /**
- * The first entry under `root` that is not one of the jobs' files (a regular file) or their
- * directories (a directory: not a symlink to one); undefined when there is none.
- */
-export function unexpectedEntry(root: string, jobs: readonly TrustedJob[]): string | undefined {
-  // Every directory of the tree, its parents too ('' = its top).
-  const dirs = [...new Set(['', ...jobDirs(jobs).flatMap((d) => d.split('/').map((_, k, parts) => parts.slice(0, k + 1).join('/')))])];
-  // Per directory: its entries' names, each true for a directory.
-  const expected = new Map<string, Map<string, boolean>>(dirs.map((d) => [d, new Map()]));
-  const add = (rel: string, isDir: boolean): void => {
-    const at = rel.lastIndexOf('/');
-    expected.get(at < 0 ? '' : rel.slice(0, at))?.set(at < 0 ? rel : rel.slice(at + 1), isDir);
-  };
-  for (const d of dirs) if (d !== '') add(d, true);
-  for (const j of jobs) if (j.dst !== null) add(j.dst, false);
-  for (const [dir, names] of expected) {
-    let found: Dirent[];
-    try {
-      found = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
-    } catch {
-      return dir;
-    }
-    for (const e of found) {
-      const isDir = names.get(e.name);
-      if (isDir === undefined || (isDir ? !e.isDirectory() : !e.isFile())) return dir === '' ? e.name : `${dir}/${e.name}`;
-    }
-  }
-  return undefined;
-}
-
-/**
  * Is the tree at `target` already the one `jobs` make, every file linked from the store (as a linked
  * apply leaves it), and every source as recorded? Then an apply has nothing to write. Reads only.
  */
 export function linkedTreeInPlace(target: string, jobs: readonly TrustedJob[], mode: number): boolean {
   if (!jobs.every((j) => j.dst === null || j.linked)) return false;
-  if (!lstatSync(target, { throwIfNoEntry: false })?.isDirectory() || unexpectedEntry(target, jobs) !== undefined) return false;
+  if (!lstatSync(target, { throwIfNoEntry: false })?.isDirectory() || unexpectedEntry(target, jobs.map((j) => j.dst)) !== undefined) return false;
   // Only checks: every job with a place in the tree is linked (above), so nothing is written.
   return runAlone(jobs, target, mode, true).ok;
 }
@@ -89,7 +59,7 @@ export function startLinkedPrefetch(store: string, tmp: string, mode: number): P
           makeJobDirs(root, jobs);
           return runAlone(jobs, root, mode, false);
         }
-        const extra = unexpectedEntry(root, jobs);
+        const extra = unexpectedEntry(root, jobs.map((j) => j.dst));
         if (extra !== undefined) return { ok: false, file: `${root}/${extra}`, why: 'not in the record' };
         return runAlone(jobs, root, mode, true);
       },

@@ -215,8 +215,10 @@ export function scanDirectives(text: string, file: string): ScanReport {
       i = stop;
       if (i >= n || text.charCodeAt(i) === 10) break;
       const c = text[i] as string;
-      if (c === '\\' && norm(i) !== i) {
-        i = norm(i);
+      // A splice: skipped; a backslash that is not one is text like any other character.
+      const spliced = c === '\\' ? norm(i) : i;
+      if (spliced !== i) {
+        i = spliced;
         continue;
       }
       const j = norm(i + 1);

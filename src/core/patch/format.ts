@@ -96,7 +96,6 @@ export function quotePath(name: string): string {
   return out + '"';
 }
 
-/** Semantic key of a hunk: what must stay equal for its source text to be re-emitted. */
 /** The state of `h` now, to compare later (sameState). */
 export function hunkState(h: Hunk): HunkState {
   return { oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, section: h.section, lines: h.lines.slice(), endings: h.endings.slice() };
@@ -105,12 +104,14 @@ export function hunkState(h: Hunk): HunkState {
 /** Is `h` as it was (every field and line the same)? */
 export function sameState(h: Hunk, was: HunkState): boolean {
   if (h.oldStart !== was.oldStart || h.oldLines !== was.oldLines || h.newStart !== was.newStart || h.newLines !== was.newLines || h.section !== was.section) return false;
-  if (h.lines.length !== was.lines.length || h.endings.length !== was.endings.length) return false;
-  for (let i = 0; i < h.lines.length; i++) if (h.lines[i] !== was.lines[i]) return false;
-  for (let i = 0; i < h.endings.length; i++) if (h.endings[i] !== was.endings[i]) return false;
-  return true;
+  return sameItems(h.lines, was.lines) && sameItems(h.endings, was.endings);
 }
 
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Semantic key of a hunk: its fields as one string (refresh compares hunks by it). */
 export function hunkKey(h: Hunk): string {
   return JSON.stringify([h.oldStart, h.oldLines, h.newStart, h.newLines, h.section, h.lines, h.endings]);
 }
