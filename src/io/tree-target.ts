@@ -10,7 +10,9 @@ import { relInside } from './paths.js';
  * symlink on the way to it. Returns how to name the target in messages.
  */
 export async function checkTreeParent(target: string, root?: string): Promise<string> {
-  const shown = root === undefined ? target : path.relative(root, target) || '.';
+  // Named from the workspace inside it, else by its absolute path (not as "../..").
+  const rel = root === undefined ? undefined : path.relative(root, target);
+  const shown = rel === undefined || (rel !== '' && !relInside(rel)) ? target : rel || '.';
   const parentRel = root === undefined ? '..' : path.relative(root, path.dirname(target));
   if (parentRel !== '' && relInside(parentRel)) {
     await assertNoSymlinks(root as string, parentRel.split(path.sep).join('/'), shown);
@@ -31,15 +33,16 @@ export async function checkTreeTarget(target: string, root?: string): Promise<st
   if (st?.isSymbolicLink()) throw new InputError(`refusing to replace ${shown}: it is a symlink (pvpatch never writes through one)`, { file: shown });
   if (st && !st.isDirectory()) throw new InputError(`refusing to replace ${shown}: it is not a directory`, { file: shown });
   if (st) {
-    await listTree(target).catch((err: unknown) => {
-      if (err instanceof InputError) throw new InputError(`refusing to replace ${shown}: ${err.message}`, { file: shown });
-      throw err;
-    });
+    // Refused before it is walked: a directory that is not pvpatch output (/, say) is not searched.
     const isOurs = await exists(path.join(target, '.pvpatch', 'manifest.json'));
     const entries = await fsp.readdir(target);
     if (!isOurs && entries.length > 0) {
       throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch apply`);
     }
+    await listTree(target).catch((err: unknown) => {
+      if (err instanceof InputError) throw new InputError(`refusing to replace ${shown}: ${err.message}`, { file: shown });
+      throw err;
+    });
   }
   return shown;
 }

@@ -221,6 +221,18 @@ describe('symlinks are never followed out', () => {
     await fsp.mkdir(path.join(d.root, 'out'));
     await fsp.symlink(path.join(d.outside, '.pvpatch'), path.join(d.root, 'out/.pvpatch'));
     await refused('symlink (fake manifest)', d, ['apply'], { message: /refusing the symlink \.pvpatch/ });
+
+    // A directory outside the workspace that is not pvpatch output is refused as such (by its
+    // absolute path), before anything in it is looked at: a symlink deep inside is not the reason.
+    const e = await workspace();
+    const foreign = path.join(e.tmp, 'foreign');
+    await writeTree(foreign, { 'deep/x/notes.txt': 'mine\n' });
+    await fsp.symlink('/etc', path.join(foreign, 'deep/x/etc'));
+    const r = cli(['apply', '--out', foreign], { cwd: e.root, tmp: e.tmp });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing to replace ${foreign}: it is not empty and was not written by pvpatch apply`);
+    expect(r.stderr).not.toMatch(/symlink|\.\.\//);
+    expect(await fsp.readFile(path.join(foreign, 'deep/x/notes.txt'), 'utf8')).toBe('mine\n');
   });
 
   it('refuses to import a directory with a symlink pointing outside', async () => {
