@@ -12,7 +12,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -512,6 +512,62 @@ async function listFiles(dir, rel = '') {
 }
 
 /** A private copy of the workspace that a rebase may change (the drops are hard links). */
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * The warm and --no-cache apply rows again with everything in memory: the workspace, the trees,
+ * git's work tree and cp's copy on tmpfs (/dev/shm), where writing a file costs no disk
+ * allocation, so that the table shows both where a workspace lives (the rows above) and what is
+ * left when the file system costs nothing.
+ */
+async function benchApplyInMemory(ctx, { ws }) {
+  const shm = '/dev/shm';
+  let tmpfs = false;
+  try {
+    tmpfs = statfsSync(shm).type === TMPFS_MAGIC;
+  } catch {
+    tmpfs = false;
+  }
+  if (!tmpfs) {
+    naRow('apply (cache warm), in memory', 'git apply (one call), in memory', `${shm} is not a tmpfs here`, '≤ 1.5x');
+    return;
+  }
+  const root = await fsp.mkdtemp(path.join(shm, 'pvpatch-bench-'));
+  try {
+    const mws = path.join(root, 'ws');
+    await fsp.mkdir(path.join(mws, 'upstream'), { recursive: true });
+    for (const f of ['kernels.json', '.gitignore']) await fsp.copyFile(path.join(ws, f), path.join(mws, f));
+    await fsp.copyFile(path.join(ws, 'upstream', 'drops.json'), path.join(mws, 'upstream', 'drops.json'));
+    for (const d of ['patches', 'kernels', 'upstream/1.0', 'upstream/1.1']) cpR(path.join(ws, d), path.join(mws, d));
+    const series = await concatSeries(mws);
+    const drop = path.join(mws, 'upstream', '1.0');
+    const gdir = path.join(root, 'git');
+    cpR(drop, gdir);
+    sh('git', ['init', '-q'], { cwd: gdir });
+    sh('git', ['add', '-A'], { cwd: gdir });
+    sh('git', ['commit', '-q', '-m', 'upstream 1.0'], { cwd: gdir });
+    const out = path.join(root, 'pv-out');
+    const outNoCache = path.join(root, 'pv-out-nocache');
+    const cdir = path.join(root, 'cp');
+    log(`apply in memory (${shm}, ${ctx.reps} reps)`);
+    const r = Object.fromEntries((await measure([
+      { name: 'pvpatch apply (in memory)', cmd: process.execPath, args: [CLI, '-C', mws, 'apply', '--out', out], prep: () => rmrf(out) },
+      { name: 'pvpatch apply --no-cache (in memory)', cmd: process.execPath, args: [CLI, '-C', mws, 'apply', '--no-cache', '--out', outNoCache], prep: () => rmrf(outNoCache) },
+      { name: 'git apply (in memory)', cmd: 'git', args: ['apply', series], cwd: gdir, prep: () => {
+        sh('git', ['reset', '-q', '--hard'], { cwd: gdir });
+        sh('git', ['clean', '-q', '-fdx'], { cwd: gdir });
+      } },
+      { name: 'cp -r (in memory)', cmd: 'cp', args: ['-r', drop, cdir], prep: () => rmrf(cdir) },
+    ], ctx.reps)).map((x) => [x.name, x]));
+    timeRow('apply (cache warm), in memory', 'git apply (one call), in memory', r['pvpatch apply (in memory)'], r['git apply (in memory)'], 1.5);
+    timeRow('apply (cache warm), in memory', 'cp -r of the drop, in memory', r['pvpatch apply (in memory)'], r['cp -r (in memory)'], 3);
+    timeRow('apply --no-cache, in memory', 'git apply (one call), in memory', r['pvpatch apply --no-cache (in memory)'], r['git apply (in memory)'], 1.5);
+    notes.push(`in memory: the same workspace, trees and peers on ${shm} (tmpfs), where creating a file costs no disk allocation; the other apply rows run where the workspace lives (${path.relative(process.cwd(), WORK) || WORK}).`);
+  } finally {
+    await rmrf(root);
+  }
+}
+
 async function rebaseCopy(ws, dst) {
   await rmrf(dst);
   await fsp.mkdir(path.join(dst, 'upstream'), { recursive: true });
@@ -752,6 +808,23 @@ async function removeProbes() {
   for (const n of await fsp.readdir(WORK)) if (n.startsWith('probe-')) await rmrf(path.join(WORK, n));
 }
 
+/** The heading of results.md's notes written by hand: a run keeps them (up to the next heading it writes). */
+const KEPT_NOTES = '## Notes written by hand (kept when the bench rewrites this file)';
+
+/** The hand-written notes of the results file `file`, from KEPT_NOTES up to "## How each row is measured"; '' when none. */
+function keptNotes(file) {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+  const start = text.indexOf(KEPT_NOTES);
+  if (start < 0) return '';
+  const end = text.indexOf('\n## How each row is measured', start);
+  return (end < 0 ? text.slice(start) : text.slice(start, end)).trimEnd();
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -766,6 +839,7 @@ async function main() {
   const base = await workspace(opts.seed, opts.scale);
   const ctx = { ...opts, base, mem: {}, profiles: [] };
   if (want('apply')) await benchApply(ctx, base);
+  if (want('apply')) await benchApplyInMemory(ctx, base);
   if (want('view')) await benchView(ctx, base);
   if (want('rebase')) await benchRebase(ctx, base);
   if (want('build')) await benchBuild(ctx, base);
@@ -800,7 +874,7 @@ async function main() {
   const method = [
     '## How each row is measured',
     '',
-    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR (or a kept one), in four states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is made as that apply recorded it in `.pvpatch/cache/apply-tree`: hard links to the files of its store, made by `cp -RPl` started while the CLI loads, then every entry checked, every file by the lstat of the store\'s file and every drop file by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; nothing is applied, no patch is read, no file\'s bytes are read or written), *tree in place* (the same, into the tree an untimed apply just made: found to be that tree, nothing written), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). *One patch edited* runs in a private copy of the workspace, the first patch of the series given a new description line before every run (untimed), so that the files it touches are applied again and the rest is linked from the last tree\'s store (its own `git apply` runs are interleaved with it). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor).',
+    '- **apply**: `node dist/cli.js -C WS apply --out DIR` (annotated tree + manifest) into a removed DIR (or a kept one), in four states of the workspace\'s `.pvpatch/cache`: *cache warm* (the default after an earlier apply of the same inputs: the tree is made as that apply recorded it in `.pvpatch/cache/apply-tree`: hard links to the files of its store, made by `cp -RPl` started while the CLI loads, then every entry checked, every file by the lstat of the store\'s file and every drop file by the lstat it had then, and so are kernels.json, drops.json, the series and the patches, so that the workspace is not even read; nothing is applied, no patch is read, no file\'s bytes are read or written), *tree in place* (the same, into the tree an untimed apply just made: found to be that tree, nothing written), *--no-cache* (every hunk applied, annotated and described again; only the drop\'s verified-stat record is used), and *first run* (the cache directory removed before each run: every drop file read and hashed, every hunk applied, the results stored). *One patch edited* runs in a private copy of the workspace, the first patch of the series given a new description line before every run (untimed), so that the files it touches are applied again and the rest is linked from the last tree\'s store (its own `git apply` runs are interleaved with it). Peers on the same drop and series: `git apply` of the whole series concatenated into one file, in a git work tree of drop 1.0 (reset between runs); `quilt push -a -q` with QUILT_PATCHES pointing at the series, in a fresh copy; a `patch -p1 -s` loop over the series in a fresh copy; `cp -r` of the drop (the I/O floor). *In memory*: the warm and the --no-cache apply, `git apply` and `cp -r` again, with a copy of the workspace, the trees and the git work tree on tmpfs (`/dev/shm`), where creating a file costs no disk allocation.',
     `- **view**: \`view --kernel ${VIEW_KERNEL} --tree OUT --out DIR\` over the annotated tree apply wrote. Peers on a copy of that tree where \`KERNEL_VERSION(a,b,c)\`, \`RHEL_RELEASE_VERSION\` and \`SLE_VERSION\` are replaced by numbers: \`unifdef -k -DLINUX_VERSION_CODE=N -D/-U…\` once per file (a shell loop), and once with \`-m\` over all files.`,
     '- **rebase**: `rebase --onto 1.1 --no-review` in a private copy of the workspace (exit 1 = stopped for review, which is expected: the drop has conflicts and changed guarded lines). Peer: the git-buildpackage way — upstream 1.0 and 1.1 as commits, the series as commits on 1.0 (`git am`, not timed), then only `git rebase -X theirs v1.1` is timed.',
     '- **build**: `build --out SUBSET -j N` vs `-j 1` (kernels one after another) on a subset of the patched files (see notes).',
@@ -808,7 +882,8 @@ async function main() {
   ].join('\n');
   const raw = ['## All runs', '', ...rawRuns.map((o) => `- ${o.name}: ${o.failed ? `failed (${o.failed})` : `${o.ms.map((x) => fmtMs(x)).join(', ')} (median ${fmtMs(o.median)}, peak ${fmtMb(o.rssKb)})`}`)].join('\n');
   const prof = ctx.profiles.map((p) => `### ${p.name}\n\n\`\`\`\n${p.text}\n\`\`\``).join('\n\n');
-  const md = `${header}\n\n${renderMarkdown(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n${method}\n\n${raw}\n${prof ? `\n## CPU profiles (node --cpu-prof)\n\n${prof}\n` : ''}`;
+  const kept = keptNotes(path.join(BENCH, 'results.md'));
+  const md = `${header}\n\n${renderMarkdown(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n${kept ? `${kept}\n\n` : ''}${method}\n\n${raw}\n${prof ? `\n## CPU profiles (node --cpu-prof)\n\n${prof}\n` : ''}`;
   writeFileSync(path.join(BENCH, 'results.md'), md);
   process.stdout.write(`\nwritten to bench/results.md (${elapsed.toFixed(0)} s)\n`);
 }
