@@ -27,6 +27,23 @@ export function linkedTreeInPlace(target: string, jobs: readonly TrustedJob[], m
 }
 
 /**
+ * Remove the temp tree `dir` in a child `rm -rf` (which never follows a symlink), so that its
+ * thousands of unlinks cost this process's thread nothing while it applies; then here whatever is
+ * left (no rm on the PATH, or it failed).
+ */
+function removeElsewhere(dir: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      const child = spawn('rm', ['-rf', '--', dir], { stdio: 'ignore' });
+      child.once('error', () => resolve());
+      child.once('exit', () => resolve());
+    } catch {
+      resolve();
+    }
+  }).then(() => fsp.rm(dir, { recursive: true, force: true }));
+}
+
+/**
  * Start `cp -RPl` of the store `store` into `tmp` (an empty directory). Undefined when cp cannot
  * be started. Where cp fails (none on the PATH, one without -l), the links are made here instead,
  * into the emptied temp directory, once the jobs are known.
@@ -65,6 +82,6 @@ export function startLinkedPrefetch(store: string, tmp: string, mode: number): P
       },
       cancel: stop,
     }),
-    discard: () => (discarded ??= stop().then(() => fsp.rm(tmp, { recursive: true, force: true }))),
+    discard: () => (discarded ??= stop().then(() => removeElsewhere(tmp))),
   };
 }
