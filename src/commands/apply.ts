@@ -4,7 +4,7 @@ import { CheckFailed, IoError } from '../core/errors.js';
 import { applySeries, applySeriesByFile, describeFailure, parsePatches, patchTouches, placesByFile, touchedPaths, type HunkOutcome, type PatchTouches, type PlacedOutcome, type SeriesPatch } from '../core/apply-series.js';
 import { APPLY_CACHE_FORMAT, dropDamagedEntry, entryKey, entryTextRel, loadTouches, lookup, openCache, type CacheView, saveTouches, type Place, placeOutcomes, pruneCache, entryFiles, type CacheEntry, type CacheHit } from '../io/apply-cache.js';
 import { linkStore, MANIFEST_IN_TREE, recordKey, saveRecord, statDirs, updateStore, type RecordedFile, type TreeRecord } from '../io/apply-record.js';
-import { quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
+import { patchStatsOf, quickCheckOf, storedFiles, type QuickCheck, type StoredFile } from '../io/apply-record-read.js';
 import { sha256 } from '../io/hash.js';
 import { writtenMode } from '../io/verified.js';
 import { STORE_CHANGED, type StoreLink, type TreeContent } from '../io/tree-writer-core.js';
@@ -16,7 +16,8 @@ import { appendAll } from '../core/merge/lines.js';
 import { branchOracle } from '../core/kernel-branches.js';
 import { replaceDirAtomic } from '../io/fs.js';
 import { checkTreeTarget } from '../io/tree-target.js';
-import { dropDir, dropText, readDrop, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
+import { dropDir, dropText, readDrop, readDropFiles, readSeriesPatches, readSeriesPatchesSync, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
+import type { SeriesEntry } from '../core/series.js';
 import type { Drop } from '../core/drops.js';
 import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
 
@@ -137,22 +138,34 @@ function planCache(ws: Workspace, drop: Drop, names: readonly string[], patchSha
   return plan;
 }
 
+/** The patch texts of a series as apply reads them: all at once (--no-cache), or only those it needs. */
+type SeriesTexts = { all: ReadonlyMap<string, string> } | { shas: readonly string[]; text: (i: number) => string };
+
 /**
  * The series parsed as far as apply needs it, the files it touches, and (unless --no-cache) the
  * cache plan. With the cache, a patch whose text was parsed before is parsed again only when a file
- * it touches is not in the cache: what it touches is known (src/io/apply-cache.ts).
+ * it touches is not in the cache: what it touches is known (src/io/apply-cache.ts), and its text is
+ * not even read (`texts.text` reads it when it is needed).
  */
-function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, string>, opts: ApplyRunOptions): { series: SeriesPatch[]; touched: Set<string>; plan?: CachePlan; shas?: string[]; remember: () => void } {
-  const base = seriesOf(ws, texts);
+function prepareSeries(ws: Workspace, drop: Drop, texts: SeriesTexts, opts: ApplyRunOptions): { series: SeriesPatch[]; touched: Set<string>; plan?: CachePlan; shas?: string[]; remember: () => void } {
   const parseOne = (sp: SeriesPatch): SeriesPatch => parsePatches([sp])[0] as SeriesPatch;
-  if (opts.cache === false) {
-    const series = parsePatches(base);
+  if ('all' in texts) {
+    const series = parsePatches(seriesOf(ws, texts.all));
     return { series, touched: touchedPaths(series), remember: () => undefined };
   }
-  const shas = base.map((sp) => sha256(sp.text));
+  const shas = [...texts.shas];
+  // A patch not read yet has no text here: read (and parsed) only if it is needed below.
+  const unread = new Set<number>();
+  const read = (i: number): SeriesPatch => ({ entry: ws.series[i] as SeriesEntry, text: texts.text(i) });
   const known = loadTouches(ws.root);
   let learnt = false;
-  let series = base.map((sp, i) => (known.has(shas[i] as string) ? sp : parseOne(sp)));
+  let series = ws.series.map((entry, i): SeriesPatch => {
+    if (known.has(shas[i] as string)) {
+      unread.add(i);
+      return { entry, text: '' };
+    }
+    return parseOne(read(i));
+  });
   const touches = series.map((sp, i) => {
     if (known.has(shas[i] as string)) return known.get(shas[i] as string) as PatchTouches;
     learnt = true;
@@ -163,14 +176,35 @@ function prepareSeries(ws: Workspace, drop: Drop, texts: ReadonlyMap<string, str
   const steps = placesByFile(touches);
   if (!steps) {
     // A rename or a copy: the series is applied in order, every patch parsed.
-    series = series.map((sp) => (sp.parsed ? sp : parseOne(sp)));
+    series = series.map((sp, i) => (unread.has(i) ? parseOne(read(i)) : sp));
     return { series, touched: touchedPaths(series), remember: () => undefined };
   }
   const plan = planCache(ws, drop, series.map((sp) => sp.entry.name), shas, steps, opts);
   const needed = new Set([...plan.misses.keys()].flatMap((f) => (steps.get(f) ?? []).map((s) => s.patch)));
-  series = series.map((sp, i) => (needed.has(i) && !sp.parsed ? parseOne(sp) : sp));
+  series = series.map((sp, i) => (needed.has(i) && unread.has(i) ? parseOne(read(i)) : sp));
   // What the new patch texts touch is saved once apply succeeded.
   return { series, touched: new Set(steps.keys()), plan, shas, remember: () => (learnt ? saveTouches(ws.root, known, shas) : undefined) };
+}
+
+/**
+ * The series' texts for prepareSeries: with --no-cache all of them, read now; else the sha256 of
+ * each (from the last record for a patch whose lstat is the one recorded with it, else read and
+ * hashed, its text kept), the others' texts read only when needed and refused when they no longer
+ * hash to that sha256.
+ */
+async function seriesTexts(ws: Workspace, opts: ApplyRunOptions, patchStats: Map<string, string>): Promise<SeriesTexts> {
+  if (opts.cache === false) return { all: await readSeriesPatches(ws, ws.series, patchStats) };
+  const read = new Map<string, string>();
+  const shas = await seriesShas(ws, opts.last ? patchStatsOf(opts.last) : new Map(), patchStats, read);
+  const text = (i: number): string => {
+    const entry = ws.series[i] as SeriesEntry;
+    const had = read.get(entry.name);
+    if (had !== undefined) return had;
+    const got = readSeriesPatchesSync(ws, [entry]).get(entry.name) as string;
+    if (sha256(got) !== shas[i]) throw new IoError('changed while apply was reading the series: run apply again', { file: `patches/${entry.name}` });
+    return got;
+  };
+  return { shas, text };
 }
 
 export interface ApplyRunOptions {
@@ -265,8 +299,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   try {
     await replaceDirAtomic(target, async (tmp) => {
       try {
-        const texts = await readSeriesPatches(ws, ws.series, patchStats);
-        const prepared = prepareSeries(ws, drop, texts, opts);
+        const prepared = prepareSeries(ws, drop, await seriesTexts(ws, opts, patchStats), opts);
         const { series, touched } = prepared;
         rememberTouches = prepared.remember;
         plan = prepared.plan;

@@ -81,6 +81,11 @@ export function dropDir(ws: Workspace, version: string): string {
  * too recently to be trusted by it later (isRacy).
  */
 export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesEntry[] = ws.series, stats?: Map<string, string>): Promise<Map<string, string>> {
+  return readSeriesPatchesSync(ws, entries, stats);
+}
+
+/** readSeriesPatches for a caller that cannot wait (it reads synchronously all the same). */
+export function readSeriesPatchesSync(ws: Workspace, entries: readonly SeriesEntry[] = ws.series, stats?: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   const patchesDir = path.join(ws.root, 'patches');
   const now = nowNs();
@@ -105,9 +110,10 @@ export async function readSeriesPatches(ws: Workspace, entries: readonly SeriesE
  * The sha256 of each patch of the series, in order: a patch whose lstat is the stat key `known`
  * has for it (with its sha256) is not read again, the others are read (and checked) as
  * readSeriesPatches reads them. With `stats`, each patch's stat key is put there (as
- * readSeriesPatches does: not for a patch changed too recently to be trusted by it later).
+ * readSeriesPatches does: not for a patch changed too recently to be trusted by it later). With
+ * `texts`, the text of each patch read is put there.
  */
-export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, readonly [string, string]>, stats?: Map<string, string>): Promise<string[]> {
+export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, readonly [string, string]>, stats?: Map<string, string>, texts?: Map<string, string>): Promise<string[]> {
   const patchesDir = path.join(ws.root, 'patches');
   const shas: string[] = [];
   for (const e of ws.series) {
@@ -125,6 +131,7 @@ export async function seriesShas(ws: Workspace, known: ReadonlyMap<string, reado
       }
     }
     const text = (await readSeriesPatches(ws, [e], stats)).get(e.name) as string;
+    texts?.set(e.name, text);
     shas.push(sha256(text));
   }
   return shas;
