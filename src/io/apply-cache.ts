@@ -172,8 +172,8 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): Place
 }
 
 /**
- * The files of an entry, for the tree writer to write after the tree (see Replace): the text first,
- * then the JSON that makes it visible, each through a temp name (a reader sees a whole entry or none).
+ * The files of an entry, to be written in this order (see Replace): the text first, then the JSON
+ * that makes it visible, each through a temp name (a reader sees a whole entry or none).
  */
 export function entryFiles(root: string, key: string, entry: CacheEntry, text: string | null): Array<[string, TreeContent]> {
   const dir = cacheDir(root);

@@ -34,7 +34,12 @@ export function placeInTree(dir: string, rels: Iterable<string>, shown: string =
 export function writeTreeFilesSync(dir: string, files: Iterable<readonly [string, Uint8Array | string]>, shown: string = dir): void {
   const list = [...files];
   const paths = placeInTree(dir, list.map(([rel]) => rel), shown);
-  const failure = writeEntries(list.map(([rel, content]) => [paths.get(rel) as string, content] as const));
+  writeFilesSync(list.map(([rel, content]) => [paths.get(rel) as string, content] as const));
+}
+
+/** Write `entries` (absolute path, content, as startTreeWriter takes them) here and now, synchronously; an IoError names the first file that fails. */
+export function writeFilesSync(entries: ReadonlyArray<readonly [string, TreeContent]>): void {
+  const failure = writeEntries(entries);
   if (failure) throw failed(failure);
 }
 
