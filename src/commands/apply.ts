@@ -287,7 +287,8 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   const drop = selectDrop(ws, opts.drop);
   const shown = await checkTreeTarget(target, ws.root);
   // The writer thread starts now: its start-up overlaps with reading and parsing the series.
-  const writer = startTreeWriter([]);
+  // Room to share the tree's files between the threads at the end: the drop's, and as many created.
+  const writer = startTreeWriter([], 2 * Object.keys(drop.files).length + 64);
   let outcome: Omit<ApplyOutcome, 'out'> | undefined;
   let plan: CachePlan | undefined;
   let remember: () => Promise<void> = async () => undefined;
@@ -338,6 +339,7 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         const done = applyTouched(ws, drop, inputs, series, opts, emit, plan, fromStore);
         // Written here while the writer thread finishes the tree (this thread would only wait for it).
         const manifest = writeManifest(tmp, done.manifest);
+        writer.help();
         await writer.finish();
         if (parts && done.outs) {
           const outs = done.outs;

@@ -93,12 +93,45 @@ function writeOne(file: string, data: TreeContent): void {
 
 /** Write each (path, content) with flag "wx"; the first failure, or undefined when all were written. */
 export function writeEntries(entries: ReadonlyArray<readonly [string, TreeContent]>): WriteFailure | undefined {
-  for (const [file, data] of entries) {
-    try {
-      writeOne(file, data);
-    } catch (err) {
-      return { ok: false, file, message: (err as Error).message };
-    }
+  return writeClaimed(entries, undefined, 0);
+}
+
+function writeOrFail(file: string, data: TreeContent): WriteFailure | undefined {
+  try {
+    writeOne(file, data);
+    return undefined;
+  } catch (err) {
+    return { ok: false, file, message: (err as Error).message };
+  }
+}
+
+/**
+ * writeEntries for two threads that share the entries (see helpBackwards): entry k is number
+ * `base + k`, and is written only by the thread that claims it in `claims` (shared memory, 0 for
+ * free); an entry numbered beyond the claims is always written here.
+ */
+export function writeClaimed(entries: ReadonlyArray<readonly [string, TreeContent]>, claims: Int32Array | undefined, base: number): WriteFailure | undefined {
+  for (let k = 0; k < entries.length; k++) {
+    const i = base + k;
+    if (claims && i < claims.length && Atomics.compareExchange(claims, i, 0, 1) !== 0) continue;
+    const [file, data] = entries[k] as readonly [string, TreeContent];
+    const failure = writeOrFail(file, data);
+    if (failure) return failure;
+  }
+  return undefined;
+}
+
+/**
+ * The other thread's share of `entries` (all of them, by number), once it has nothing else to do:
+ * from the last claimable one back, each one it claims, until one is claimed already (the writer,
+ * which goes forward, has reached it). The two mostly write in different directories.
+ */
+export function helpBackwards(entries: ReadonlyArray<readonly [string, TreeContent]>, claims: Int32Array): WriteFailure | undefined {
+  for (let i = Math.min(entries.length, claims.length) - 1; i >= 0; i--) {
+    if (Atomics.compareExchange(claims, i, 0, 1) !== 0) return undefined;
+    const [file, data] = entries[i] as readonly [string, TreeContent];
+    const failure = writeOrFail(file, data);
+    if (failure) return failure;
   }
   return undefined;
 }

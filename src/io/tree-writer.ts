@@ -4,12 +4,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IoError } from '../core/errors.js';
-import { writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
+import { helpBackwards, writeEntries, type TreeContent, type WriteFailure } from './tree-writer-core.js';
 import { resolveInside } from './fs.js';
 
 export interface TreeWriter {
   /** More files to write, after those already given (in order). */
   add(entries: ReadonlyArray<readonly [string, TreeContent]>): void;
+  /**
+   * Every file given: this thread, which has nothing else to do, writes the last ones the writer
+   * has not reached yet (see helpBackwards) while the writer goes on with the first; an IoError
+   * names the first that fails here.
+   */
+  help(): void;
   /** Resolves when every file is written; rejects with an IoError naming the first failure. */
   finish(): Promise<void>;
 }
@@ -47,14 +53,19 @@ export function writeFilesSync(entries: ReadonlyArray<readonly [string, TreeCont
  * Write `entries` (absolute path, content: bytes, text, or a file to copy), and those `add` gives
  * later, with flag "wx" in a worker thread, so that the writes of a large tree overlap with
  * computation on the main thread (apply: the files no patch touches are written while the series is
- * applied, the patched ones while the manifest is made). The directories must exist. Where no
+ * applied, the patched ones while the manifest is made), and with a `capacity`, the first that many
+ * files may be written by this thread instead (help). The directories must exist. Where no
  * worker can be started (the compiled worker is missing, as when this module runs from its
  * TypeScript source) the files are written here, synchronously, as they are given.
  */
-export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeWriter {
+export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeContent]>, capacity = 0): TreeWriter {
   const workerFile = fileURLToPath(WORKER);
   if (!existsSync(workerFile)) return inThread(entries);
-  const worker = new Worker(WORKER, { workerData: entries });
+  // Every file given is kept here too, by number, for help(): the first `capacity` can be claimed.
+  const given: Array<readonly [string, TreeContent]> = capacity > 0 ? [...entries] : [];
+  let count = entries.length;
+  const claims = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * Int32Array.BYTES_PER_ELEMENT));
+  const worker = new Worker(WORKER, { workerData: { entries, claims } });
   const done = new Promise<void>((resolve, reject) => {
     let settled = false;
     worker.once('message', (m: WriteFailure | { ok: true }) => {
@@ -75,7 +86,15 @@ export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeCon
   let ended = false;
   return {
     add: (more) => {
-      if (!ended && more.length > 0) worker.postMessage({ entries: more });
+      if (ended || more.length === 0) return;
+      worker.postMessage({ entries: more, base: count });
+      count += more.length;
+      if (capacity > 0) for (const e of more) given.push(e);
+    },
+    help: () => {
+      if (capacity === 0) return;
+      const failure = helpBackwards(given, claims);
+      if (failure) throw failed(failure);
     },
     finish: () => {
       if (!ended) worker.postMessage({ end: true });
@@ -91,6 +110,8 @@ function inThread(entries: ReadonlyArray<readonly [string, TreeContent]>): TreeW
     add: (more) => {
       failure ??= writeEntries(more);
     },
+    // Everything is written as it is given.
+    help: () => undefined,
     finish: async () => {
       if (failure) throw failed(failure);
     },

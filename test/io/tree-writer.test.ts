@@ -34,6 +34,36 @@ describe.each([['worker thread (dist)', compiled], ['in-thread fallback (src)', 
     expect(await fsp.readFile(path.join(dir, 'taken.c'), 'utf8')).toBe('keep me\n');
   });
 
+  it('shares the last files with the calling thread (help), each file written once', async () => {
+    const dir = await tempDir('pvpatch-writer-');
+    const dirs = ['a', 'b', 'c', 'd'];
+    for (const d of dirs) await fsp.mkdir(path.join(dir, d));
+    const entries = Array.from({ length: 4000 }, (_, i) => [path.join(dir, dirs[i % 4] as string, `f${i}.c`), `int f${i};\n`] as const);
+    const w = mod.startTreeWriter(entries.slice(0, 1000), 3000);
+    for (let k = 1000; k < 4000; k += 500) w.add(entries.slice(k, k + 500));
+    // Entries 3000.. are beyond the claims: the writer writes them whatever help does.
+    w.help();
+    // A file written twice would fail its second write ("wx": EEXIST).
+    await w.finish();
+    for (const [file, data] of entries) expect(await fsp.readFile(file, 'utf8')).toBe(data);
+  });
+
+  it('names the file that failed when the calling thread helps', async () => {
+    const dir = await tempDir('pvpatch-writer-');
+    await fsp.writeFile(path.join(dir, 'taken.c'), 'keep me\n');
+    const w = mod.startTreeWriter([], 100);
+    w.add([[path.join(dir, 'first.c'), 'x\n']]);
+    w.add([[path.join(dir, 'taken.c'), 'overwrite\n']]);
+    const failure = await (async () => {
+      w.help();
+      await w.finish();
+    })().then(() => undefined, (e: unknown) => e);
+    expect((failure as IoError).name).toBe('IoError');
+    expect((failure as IoError).location?.file).toBe(path.join(dir, 'taken.c'));
+    await w.finish().catch(() => undefined);
+    expect(await fsp.readFile(path.join(dir, 'taken.c'), 'utf8')).toBe('keep me\n');
+  });
+
   it('writes the files added later after the first ones, and copies files given by path', async () => {
     const dir = await tempDir('pvpatch-writer-');
     const src = path.join(dir, 'src.c');
