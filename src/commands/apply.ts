@@ -19,7 +19,7 @@ import { checkTreeTarget } from '../io/tree-target.js';
 import { dropDir, dropText, readDrop, readDropFiles, readSeriesPatches, readSeriesPatchesSync, selectDrop, seriesShas, type Workspace } from '../io/workspace.js';
 import type { SeriesEntry } from '../core/series.js';
 import type { Drop } from '../core/drops.js';
-import { placeInTree, startTreeWriter, writeFilesSync, writeTreeFilesSync } from '../io/tree-writer.js';
+import { placeInTree, startTreeWriter, writeTreeFilesSync } from '../io/tree-writer.js';
 
 export interface ApplyOutcome {
   drop: string;
@@ -312,8 +312,12 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
           const patches = ws.series.flatMap((e, i): [string, string, string][] => (patchStats.has(e.name) ? [[e.name, shas[i] as string, patchStats.get(e.name) as string]] : []));
           parts = { dirs, patches, key: recordKey({ config: ws.config, drop, series: ws.series, patchShas: shas, fuzz: opts.fuzz ?? 2, annotate: opts.annotate !== false }) };
         }
-        // Tree files (relative), placed under tmp and given to the writer thread.
-        const emit = (files: ReadonlyArray<readonly [string, TreeContent]>): void => {
+        // Tree files (relative, placed under tmp), or with inTree false files elsewhere (absolute paths).
+        const emit = (files: ReadonlyArray<readonly [string, TreeContent]>, inTree = true): void => {
+          if (!inTree) {
+            writer.add(files);
+            return;
+          }
           const placed = placeInTree(tmp, files.map(([rel]) => rel), shown);
           writer.add(files.map(([rel, content]) => [placed.get(rel) as string, content] as const));
         };
@@ -406,7 +410,7 @@ function applyTouched(
   inputs: ReadonlyMap<string, Uint8Array>,
   series: readonly SeriesPatch[],
   opts: ApplyRunOptions,
-  emit: (files: ReadonlyArray<readonly [string, TreeContent]>) => void,
+  emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
   fromStore: StoreLinker,
 ): { hunks: HunkOutcome[]; manifest: Manifest; written: number; outs?: Map<string, string | null> } {
@@ -457,9 +461,9 @@ function applyTouched(
   }
   if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
   emit(batch);
-  // The cache entries are written here and now, while the writer thread finishes the tree: this
-  // thread would only wait for it (on a slow file system, the writes of both then overlap).
-  writeFilesSync(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)));
+  // The cache entries go last to the writer thread: this thread, done, takes them from the end
+  // while the writer finishes the tree (TreeWriter.help).
+  emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
   for (const [key, entry] of stores) plan?.used.set(key, entry);
   // Every touched file's result is kept: the tree can be recorded.
   const whole = plan !== undefined && [...plan.steps.keys()].every((f) => outs.has(f));

@@ -172,8 +172,9 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): Place
 }
 
 /**
- * The files of an entry, to be written in this order (see Replace): the text first, then the JSON
- * that makes it visible, each through a temp name (a reader sees a whole entry or none).
+ * The files of an entry (see Replace): the text, then the JSON, each written through a temp name.
+ * Written in either order (two threads share them, see TreeWriter.help), a reader sees a whole
+ * entry or none: lookup takes an entry only when both are there.
  */
 export function entryFiles(root: string, key: string, entry: CacheEntry, text: string | null): Array<[string, TreeContent]> {
   const dir = cacheDir(root);

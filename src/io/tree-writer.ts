@@ -44,7 +44,7 @@ export function writeTreeFilesSync(dir: string, files: Iterable<readonly [string
 }
 
 /** Write `entries` (absolute path, content, as startTreeWriter takes them) here and now, synchronously; an IoError names the first file that fails. */
-export function writeFilesSync(entries: ReadonlyArray<readonly [string, TreeContent]>): void {
+function writeFilesSync(entries: ReadonlyArray<readonly [string, TreeContent]>): void {
   const failure = writeEntries(entries);
   if (failure) throw failed(failure);
 }
