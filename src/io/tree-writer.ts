@@ -94,6 +94,8 @@ export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeCon
     help: () => {
       if (capacity === 0) return;
       const failure = helpBackwards(given, claims);
+      // What is left is the writer's: the contents need not be kept here any longer.
+      given.length = 0;
       if (failure) throw failed(failure);
     },
     finish: () => {
