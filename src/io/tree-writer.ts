@@ -84,15 +84,18 @@ export function startTreeWriter(entries: ReadonlyArray<readonly [string, TreeCon
   // finish() is awaited only after the caller's own work: an early failure is no unhandled rejection.
   done.catch(() => undefined);
   let ended = false;
+  let helped = false;
   return {
     add: (more) => {
       if (ended || more.length === 0) return;
       worker.postMessage({ entries: more, base: count });
       count += more.length;
-      if (capacity > 0) for (const e of more) given.push(e);
+      // Files given after help() are the writer's alone (it still claims them: no one else does).
+      if (capacity > 0 && !helped) for (const e of more) given.push(e);
     },
     help: () => {
-      if (capacity === 0) return;
+      if (capacity === 0 || helped) return;
+      helped = true;
       const failure = helpBackwards(given, claims);
       // What is left is the writer's: the contents need not be kept here any longer.
       given.length = 0;
