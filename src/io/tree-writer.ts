@@ -11,9 +11,10 @@ export interface TreeWriter {
   /** More files to write, after those already given (in order). */
   add(entries: ReadonlyArray<readonly [string, TreeContent]>): void;
   /**
-   * Every file given: this thread, which has nothing else to do, writes the last ones the writer
-   * has not reached yet (see helpBackwards) while the writer goes on with the first; an IoError
-   * names the first that fails here.
+   * Every file given (called once, after the last add that it is to share): this thread, which
+   * has nothing else to do, writes the last ones the writer has not reached yet (see
+   * helpBackwards) while the writer goes on with the first; an IoError names the first that fails
+   * here.
    */
   help(): void;
   /** Resolves when every file is written; rejects with an IoError naming the first failure. */
