@@ -323,21 +323,38 @@ function closestMatch(input: Line[], s: HunkShape, expected: number): ClosestMat
 }
 
 /** How added lines' endings are adapted to the file (see the module comment). */
+const same = (e: LineEnding): LineEnding => e;
+
 function endingConversion(input: Line[], fp: FilePatch): (e: LineEnding) => LineEnding {
-  const fileStyle = uniformStyle(input.map((l) => l.ending));
-  const patchStyle = uniformStyle(fp.hunks.flatMap((h) => h.endings));
-  if (fileStyle === null || patchStyle === null || fileStyle === patchStyle) return (e) => e;
-  return (e) => (e === '' ? e : fileStyle);
+  // Walked in place (no array of every line's ending): this runs for each file diff applied.
+  let fileStyle: Style = null;
+  for (const l of input) {
+    fileStyle = withEnding(fileStyle, l.ending);
+    if (fileStyle === MIXED) return same;
+  }
+  let patchStyle: Style = null;
+  for (const h of fp.hunks) {
+    for (const e of h.endings) {
+      patchStyle = withEnding(patchStyle, e);
+      if (patchStyle === MIXED) return same;
+    }
+  }
+  if (fileStyle === null || patchStyle === null || fileStyle === patchStyle) return same;
+  const style: LineEnding = fileStyle;
+  return (e) => (e === '' ? e : style);
 }
 
-function uniformStyle(endings: LineEnding[]): '\n' | '\r\n' | null {
-  let style: '\n' | '\r\n' | null = null;
-  for (const e of endings) {
-    if (e === '') continue;
-    if (style === null) style = e;
-    else if (style !== e) return null;
-  }
-  return style;
+/** Returned by withEnding once two different endings were seen. */
+const MIXED = 'mixed' as const;
+
+/** The one line ending seen so far (null: none yet), or MIXED. */
+type Style = '\n' | '\r\n' | null | typeof MIXED;
+
+/** The style after seeing `e` ('' counts for none). */
+function withEnding(style: Style, e: LineEnding): Style {
+  if (e === '') return style;
+  if (style === null) return e;
+  return style === e ? style : MIXED;
 }
 
 /**
