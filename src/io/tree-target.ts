@@ -37,7 +37,7 @@ export async function checkTreeTarget(target: string, root?: string): Promise<st
     const isOurs = await exists(path.join(target, '.pvpatch', 'manifest.json'));
     const entries = await fsp.readdir(target);
     if (!isOurs && entries.length > 0) {
-      throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch apply`);
+      throw new InputError(`refusing to replace ${target}: it is not empty and was not written by pvpatch (apply or export --dkms: no .pvpatch/manifest.json in it)`);
     }
     await listTree(target).catch((err: unknown) => {
       if (err instanceof InputError) throw new InputError(`refusing to replace ${shown}: ${err.message}`, { file: shown });

@@ -230,7 +230,7 @@ describe('symlinks are never followed out', () => {
     await fsp.symlink('/etc', path.join(foreign, 'deep/x/etc'));
     const r = cli(['apply', '--out', foreign], { cwd: e.root, tmp: e.tmp });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`refusing to replace ${foreign}: it is not empty and was not written by pvpatch apply`);
+    expect(r.stderr).toContain(`refusing to replace ${foreign}: it is not empty and was not written by pvpatch (apply or export --dkms: no .pvpatch/manifest.json in it)`);
     expect(r.stderr).not.toMatch(/symlink|\.\.\//);
     expect(await fsp.readFile(path.join(foreign, 'deep/x/notes.txt'), 'utf8')).toBe('mine\n');
   });
