@@ -18,7 +18,7 @@ import {
 } from '../io/rebase-store.js';
 import { loadResolutions, saveResolution } from '../io/rr-cache.js';
 import { gitBlobHash, sha1 } from '../io/hash.js';
-import { print, printJson, table, withWorkspace } from './common.js';
+import { print, printJson, progress, progressDone, table, withWorkspace } from './common.js';
 
 
 /** Record a conflict's decision as a resolution (rerere), so the re-run settles it. */
@@ -36,8 +36,22 @@ async function copyDir(src: string, dest: string): Promise<void> {
   });
 }
 
+/**
+ * The progress line of a rebase ("rebasing 120/500: blkfront/0003-….patch"), on a terminal and not
+ * with --json; written at most every 100 ms (a large series rebases hundreds of patches a second).
+ */
+function rebaseProgress(json: boolean): (done: number, total: number, patch: string) => void {
+  let last = 0;
+  return (done, total, patch) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    progress(`rebasing ${done + 1}/${total}: ${patch}`, json);
+  };
+}
+
 /** Run the rebase with everything recorded so far and persist items, conflict files and the state. */
-async function runRebase(ws: Workspace, state: RebaseState): Promise<RebaseSeriesResult> {
+async function runRebase(ws: Workspace, state: RebaseState, json = false): Promise<RebaseSeriesResult> {
   const backupPatches = path.join(rebaseDir(ws.root), 'backup', 'patches');
   // The series and patches as they were when the rebase started (patches/ is not touched until the end).
   const entries = state.series.map((name, i) => ({ name, subsystem: name.includes('/') ? name.slice(0, name.indexOf('/')) : '', line: i + 1 }));
@@ -49,18 +63,26 @@ async function runRebase(ws: Workspace, state: RebaseState): Promise<RebaseSerie
   const stored = await readItems(ws.root);
   const decisions = new Map(stored.filter((i) => i.decision).map((i) => [i.id, i.decision as Decision]));
   const dropped = new Set(state.dropped ?? []);
-  const result = rebaseSeries({
-    from: state.from,
-    onto: state.onto,
-    oldDrop,
-    newDrop,
-    patches,
-    resolutions: await loadResolutions(ws.root),
-    decisions,
-    droppedPatches: dropped,
-    hash: sha1,
-    blobHash: gitBlobHash,
-  });
+  const resolutions = await loadResolutions(ws.root);
+  let result: RebaseSeriesResult;
+  try {
+    result = rebaseSeries({
+      from: state.from,
+      onto: state.onto,
+      oldDrop,
+      newDrop,
+      patches,
+      resolutions,
+      decisions,
+      droppedPatches: dropped,
+      hash: sha1,
+      blobHash: gitBlobHash,
+      onPatch: rebaseProgress(json),
+    });
+  } finally {
+    // The progress line is cleared also when the series does not apply (the error follows on stderr).
+    progressDone(json);
+  }
   const byId = new Map(stored.map((i) => [i.id, i]));
   for (const item of result.items) {
     const old = byId.get(item.id);
@@ -223,7 +245,7 @@ export function registerRebase(program: Command): void {
           await writeFileAtomic(path.join(backup, 'drops.json'), await fsp.readFile(path.join(ws.root, DROPS_JSON)));
           const state: RebaseState = { version: 1, from, onto, startedAt: new Date().toISOString(), series: ws.series.map((e) => e.name), patches: [] };
           await writeRebaseState(ws.root, state);
-          const result = await runRebase(ws, state);
+          const result = await runRebase(ws, state, opts.json);
           const outcome = await finish(ws, state, result, true);
           return () => settle(ws, state, result, outcome, opts);
         }
@@ -251,7 +273,7 @@ export function registerRebase(program: Command): void {
           state = { ...state, dropped: [...new Set([...(state.dropped ?? []), target])] };
           await writeRebaseState(ws.root, state);
         }
-        const result = await runRebase(ws, state);
+        const result = await runRebase(ws, state, opts.json);
         const outcome = await finish(ws, state, result, false);
         return () => settle(ws, state, result, outcome, opts);
       });

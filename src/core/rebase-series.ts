@@ -39,6 +39,8 @@ export interface RebaseSeriesInput {
   hash: Hasher;
   /** git blob hash of a text (for Pvpatch-Base). */
   blobHash: (text: string) => string;
+  /** Told before each patch is rebased: how many are done, how many in all, the patch's name. */
+  onPatch?: (done: number, total: number, patch: string) => void;
 }
 
 export interface FileOutcome {
@@ -138,6 +140,7 @@ export function rebaseSeries(input: RebaseSeriesInput): RebaseSeriesResult {
   const curNew = new Map(input.newDrop);
   const outcomes: PatchOutcome[] = [];
   for (const { entry, text, parsed: given } of input.patches) {
+    input.onPatch?.(outcomes.length, input.patches.length, entry.name);
     if (isHeaderOnly(text)) {
       // Nothing to carry yet: the patch keeps its header as it is.
       const dropped = input.droppedPatches.has(entry.name);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { pvpatch, readTree, tempDir, writeTree } from '../helpers/cli.js';
+import { CLI, pvpatch, readTree, tempDir, writeTree } from '../helpers/cli.js';
 
 const KERNELS = JSON.stringify({
   kernels: [
@@ -179,6 +179,21 @@ describe('pvpatch rebase', () => {
     expect(report.dropped).toEqual(['blk/elevator.patch']);
     expect(await fsp.readFile(path.join(ws, 'patches/series'), 'utf8')).toBe('');
     expect(await fsp.readFile(path.join(ws, 'patches/.dropped/blk/elevator.patch'), 'utf8')).toBe(PATCH);
+  });
+
+  // util-linux script(1) gives the CLI a terminal, as a maintainer's shell does.
+  it.skipIf(!existsSync('/usr/bin/script'))('shows a progress line on a terminal and none with --json or through a pipe', async () => {
+    const v11 = '/* SPDX: GPL-2.0 */\n' + V10;
+    const onTty = execFileSync('/usr/bin/script', ['-qec', `node ${CLI} rebase --onto 1.1 --no-review`, '/dev/null'], { cwd: await workspace(v11), encoding: 'utf8', input: '' });
+    expect(onTty).toContain('\r\x1b[2Krebasing 1/1: blk/elevator.patch');
+    // Cleared before the report: the report line does not follow the progress text.
+    expect(onTty).toMatch(/rebasing 1\/1: blk\/elevator\.patch\r\x1b\[2K/);
+    const asJson = execFileSync('/usr/bin/script', ['-qec', `node ${CLI} rebase --onto 1.1 --no-review --json`, '/dev/null'], { cwd: await workspace(v11), encoding: 'utf8', input: '' });
+    expect(asJson).not.toContain('rebasing');
+    expect(asJson).toContain('"completed": true');
+    const piped = pvpatch(['rebase', '--onto', '1.1', '--no-review'], { cwd: await workspace(v11) });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toContain('rebasing');
   });
 
   it('refuses bad usage with exit 2', async () => {
