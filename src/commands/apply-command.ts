@@ -13,7 +13,7 @@ import type { Workspace } from '../io/workspace.js';
 import { takePrefetch } from './apply-prefetch.js';
 import { copyRecordedTree, recordedOutcome } from './apply-copy.js';
 import type { ApplyOutcome, ApplyRunOptions } from './apply.js';
-import { globalOptions, print, printJson, table } from './output.js';
+import { globalOptions, print, printJson, progress, progressDone, table } from './output.js';
 
 export interface ApplyOptions {
   drop?: string;
@@ -98,9 +98,20 @@ export async function runApply(opts: ApplyOptions, workspace: string | undefined
   if (!Number.isInteger(fuzz) || fuzz < 0 || fuzz > 3) throw new InputError(`--fuzz must be 0..3, not "${opts.fuzz}"`);
   const root = await findWorkspaceRoot(workspace);
   const target = path.resolve(root, opts.out ?? 'out');
-  const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true };
+  // A progress line on a terminal while the series is applied (not when the last tree is copied: that is quick).
+  let shown = false;
+  const onProgress = opts.json || !process.stderr.isTTY ? undefined : (text: string): void => {
+    shown = true;
+    progress(text);
+  };
+  const run = { drop: opts.drop, annotate: opts.annotate, fuzz, cache: opts.cache, allHunks: opts.json === true, onProgress };
   let read: Workspace | undefined;
-  const mem = await withLock(root, 'apply', () => applyLocked(root, target, run, (w) => (read = w)));
+  let mem;
+  try {
+    mem = await withLock(root, 'apply', () => applyLocked(root, target, run, (w) => (read = w)));
+  } finally {
+    if (shown) progressDone();
+  }
   const outcome: ApplyOutcome = { ...mem, out: target };
   let buildOk = true;
   let builds;

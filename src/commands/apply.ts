@@ -219,6 +219,20 @@ export interface ApplyRunOptions {
   storeLinks?: boolean;
   /** The record of the last tree, as the command read it (its store is linked from: storeLinker). */
   last?: TreeRecord;
+  /** Told what is being done ("applying 120/571 files"), at most every 100 ms: a progress line on a terminal. */
+  onProgress?: (text: string) => void;
+}
+
+/** `say` called at most every `ms` milliseconds (a new step, `force`, always), or nothing without `say`. */
+function throttled(say: ((text: string) => void) | undefined, ms = 100): (text: () => string, force?: boolean) => void {
+  if (!say) return () => undefined;
+  let last = -Infinity;
+  return (text, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < ms) return;
+    last = now;
+    say(text());
+  };
 }
 
 /**
@@ -297,9 +311,11 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
   let stats: Record<string, readonly string[]> = {};
   const patchStats = new Map<string, string>();
   const fromStore = storeLinker(ws, opts);
+  const say = throttled(opts.onProgress);
   try {
     await replaceDirAtomic(target, async (tmp) => {
       try {
+        say(() => `reading the series and drop ${drop.version} (${Object.keys(drop.files).length} files)`, true);
         const prepared = prepareSeries(ws, drop, await seriesTexts(ws, opts, patchStats), opts);
         const { series, touched } = prepared;
         rememberTouches = prepared.remember;
@@ -340,7 +356,8 @@ async function applyOnce(ws: Workspace, target: string, opts: ApplyRunOptions): 
         stats = read.stats;
         // Only what the series touches is applied; the rest is the drop as it is.
         const inputs = new Map([...read.bytes].filter(([rel]) => touched.has(rel)));
-        const done = applyTouched(ws, drop, inputs, series, opts, emit, plan, fromStore);
+        const done = applyTouched(ws, drop, inputs, series, opts, emit, plan, fromStore, (n) => say(() => `applying the series: ${n}/${inputs.size} files`, n === 1));
+        say(() => `writing the tree (${untouched + done.written} files)`, true);
         // Written here while the writer thread finishes the tree (this thread would only wait for it).
         const manifest = writeManifest(tmp, done.manifest);
         writer.help();
@@ -413,6 +430,7 @@ function applyTouched(
   emit: (files: ReadonlyArray<readonly [string, TreeContent]>, inTree?: boolean) => void,
   plan: CachePlan | undefined,
   fromStore: StoreLinker,
+  applied: (files: number) => void = () => undefined,
 ): { hunks: HunkOutcome[]; manifest: Manifest; written: number; outs?: Map<string, string | null> } {
   const text = (rel: string, raw: Uint8Array): string => dropText(drop, rel, raw);
   // Where each touched file's result is kept in the cache (workspace-relative; null: deleted).
@@ -440,7 +458,9 @@ function applyTouched(
     if (!hit.entry.deleted) add(file, fromStore(file, entryTextRel(hit.key)) ?? { from: hit.text, sha256: hit.entry.sha }, 0);
   }
   const stores: [string, CacheEntry, string | null][] = [];
+  let files = 0;
   const r = applySeriesByFile(inputs, series, { maxFuzz: opts.fuzz ?? 2, text }, ({ file, lines, origins, outcomes }) => {
+    applied(++files);
     const key = plan?.misses.get(file);
     if (key !== undefined) outs.set(file, lines === null ? null : entryTextRel(key));
     if (lines === null) {

@@ -4,7 +4,7 @@ import { findWorkspaceRoot, loadWorkspace, type Workspace } from '../io/workspac
 import { withLock } from '../io/lock.js';
 import { globalOptions } from './output.js';
 
-export { globalOptions, print, printJson, table, type GlobalOptions } from './output.js';
+export { globalOptions, print, printJson, progress, progressDone, table, type GlobalOptions } from './output.js';
 
 export async function openWorkspace(cmd: Command): Promise<Workspace> {
   const root = await findWorkspaceRoot(globalOptions(cmd).workspace);
@@ -20,17 +20,6 @@ export async function withWorkspace<T>(cmd: Command, name: string, fn: (ws: Work
 export async function withWorkspaceAt<T>(workspace: string | undefined, name: string, fn: (ws: Workspace) => Promise<T>): Promise<T> {
   const root = await findWorkspaceRoot(workspace);
   return withLock(root, name, async () => fn(await loadWorkspace(root)));
-}
-
-/** Progress for long work: on stderr, only when it is a terminal and not in --json mode. */
-export function progress(text: string, json = false): void {
-  if (json || !process.stderr.isTTY) return;
-  process.stderr.write(`\r\x1b[2K${text}`);
-}
-
-export function progressDone(json = false): void {
-  if (json || !process.stderr.isTTY) return;
-  process.stderr.write('\r\x1b[2K');
 }
 
 /** Set the exit code for a finished command (the CLI entry turns it into the process's). */

@@ -27,3 +27,14 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** Progress for long work: on stderr, only when it is a terminal and not in --json mode. */
+export function progress(text: string, json = false): void {
+  if (json || !process.stderr.isTTY) return;
+  process.stderr.write(`\r\x1b[2K${text}`);
+}
+
+export function progressDone(json = false): void {
+  if (json || !process.stderr.isTTY) return;
+  process.stderr.write('\r\x1b[2K');
+}

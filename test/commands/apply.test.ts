@@ -1,9 +1,10 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { pvpatch, readTree, tempDir, writeTree } from '../helpers/cli.js';
+import { CLI, pvpatch, readTree, tempDir, writeTree } from '../helpers/cli.js';
 import { addGuards, cFile, rng } from '../helpers/gen.js';
+import { RACY_NS } from '../../src/io/verified.js';
 
 const KERNELS = JSON.stringify({
   macros: { 'RHEL_RELEASE_VERSION(a,b)': '(((a) << 8) + (b))' },
@@ -126,6 +127,29 @@ describe('pvpatch apply', () => {
     // Stripping the annotations gives GNU patch's output.
     const stripped = Object.fromEntries(Object.entries(out).filter(([k]) => !k.startsWith('.pvpatch')).map(([k, v]) => [k, v.replace(/ \/\* pvpatch: [^*]+ \*\//g, '')]));
     expect(stripped).toEqual((await gnuPatch(c)).tree);
+  });
+
+  // util-linux script(1) gives the CLI a terminal, as a maintainer's shell does.
+  it.skipIf(!existsSync('/usr/bin/script'))('shows its steps on a terminal while it applies, none when it copies the last tree, with --json or through a pipe', async () => {
+    const c = await makeCase(4);
+    // Files changed less than RACY_NS ago are not recorded: the inputs age past that, so the third apply copies the tree.
+    await new Promise((resolve) => setTimeout(resolve, Number(RACY_NS / 1_000_000n) + 200));
+    const onTty = (args: string): string => execFileSync('/usr/bin/script', ['-qec', `node ${CLI} apply ${args}`, '/dev/null'], { cwd: c.ws, encoding: 'utf8', input: '' });
+    const applied = onTty('--no-cache');
+    const files = Object.keys(c.drop).length;
+    const touched = new Set(c.patches.flatMap((p) => [...p.text.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]))).size;
+    expect(applied).toContain(`\r\x1b[2Kreading the series and drop 1.0 (${files} files)`);
+    expect(applied).toContain(`\r\x1b[2Kapplying the series: 1/${touched} files`);
+    // The line is cleared before the report is printed.
+    expect(applied).toContain(`\r\x1b[2Kwriting the tree (${files} files)\r\x1b[2Kapplied ${c.patches.length} patches`);
+    expect(onTty('')).toContain('\r\x1b[2Kapplying the series');
+    const copied = onTty('');
+    expect(copied).toContain('the same inputs as the last apply');
+    expect(copied).not.toContain('\x1b[2K');
+    expect(onTty('--no-cache --json')).not.toContain('\x1b[2K');
+    const piped = pvpatch(['apply', '--no-cache'], { cwd: c.ws });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
   });
 
   it('stops on a hunk that does not apply, names patch, hunk, file and the closest place, and writes nothing', async () => {
