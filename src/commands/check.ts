@@ -7,7 +7,7 @@ import { annotateLines, splitLinesKeepEnds } from '../core/annotate.js';
 import { checkTree, formatFinding, type CheckInput, type CheckReport } from '../core/check.js';
 import { readText } from '../io/fs.js';
 import { KERNELS_JSON, readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
-import { openWorkspace, print, printJson } from './common.js';
+import { openWorkspace, print, printJson, progress, progressDone } from './common.js';
 import { readTreeDir } from './view.js';
 
 interface CheckOptions {
@@ -28,6 +28,26 @@ async function appliedWithOrigins(ws: Workspace, drop?: string): Promise<Pick<Ch
     annotated.set(file, o ? annotateLines(splitLinesKeepEnds(text), o).join('') : text);
   }
   return { files: annotated, origins: r.origins, series: ws.series.map((e) => e.name), describe: `drop ${d.version} + ${ws.series.length} patches (applied in memory)` };
+}
+
+/** The check of the tree given by --tree, or of the series applied in memory, with a progress line on a terminal. */
+async function runCheck(ws: Workspace, opts: CheckOptions): Promise<{ report: CheckReport; source: string }> {
+  let input: CheckInput;
+  let source: string;
+  if (opts.tree !== undefined) {
+    if (opts.drop !== undefined) throw new InputError('--tree and --drop do not go together: a tree on disk is already made from one drop');
+    const tree = await readTreeDir(path.resolve(ws.root, opts.tree));
+    input = { files: tree.files, config: ws.config, ...(tree.manifest ? { regions: tree.manifest.regions, series: tree.manifest.series } : {}) };
+    source = tree.describe;
+  } else {
+    progress(`applying the series in memory (${ws.series.length} patches)`, opts.json);
+    const applied = await appliedWithOrigins(ws, opts.drop);
+    input = { files: applied.files, origins: applied.origins, series: applied.series, config: ws.config };
+    source = applied.describe;
+  }
+  input.kernelLine = kernelLines(await readText(ws.kernelsFile, KERNELS_JSON));
+  progress(`checking ${input.files.size} files for ${ws.config.kernels.length} kernels`, opts.json);
+  return { report: checkTree(input), source };
 }
 
 /** The line of each kernel's `"name": "…"` in kernels.json. */
@@ -69,20 +89,13 @@ Finds, with FILE:LINE, a severity and the patch:
             kernel sees in every file (a row of the matrix that tests no branch of its own)`)
     .action(async (opts: CheckOptions, cmd: Command) => {
       const ws = await openWorkspace(cmd);
-      let input: CheckInput;
-      let source: string;
-      if (opts.tree !== undefined) {
-        if (opts.drop !== undefined) throw new InputError('--tree and --drop do not go together: a tree on disk is already made from one drop');
-        const tree = await readTreeDir(path.resolve(ws.root, opts.tree));
-        input = { files: tree.files, config: ws.config, ...(tree.manifest ? { regions: tree.manifest.regions, series: tree.manifest.series } : {}) };
-        source = tree.describe;
-      } else {
-        const applied = await appliedWithOrigins(ws, opts.drop);
-        input = { files: applied.files, origins: applied.origins, series: applied.series, config: ws.config };
-        source = applied.describe;
+      let checked: { report: CheckReport; source: string };
+      try {
+        checked = await runCheck(ws, opts);
+      } finally {
+        progressDone(opts.json);
       }
-      input.kernelLine = kernelLines(await readText(ws.kernelsFile, KERNELS_JSON));
-      const report = checkTree(input);
+      const { report, source } = checked;
       if (opts.json) {
         printJson({ ok: report.counts.error === 0, source, ...report });
         if (report.counts.error > 0) process.exitCode = 1;

@@ -24,7 +24,7 @@
 import type { KernelsConfig, KernelEntry } from './config.js';
 import { CppError } from './errors.js';
 import { annotationOf, patchLabel } from './annotate.js';
-import { analyzeGuards, type GuardAnalysis, type GuardFinding, type KernelUnderTest } from './cpp/analyze.js';
+import { analyzeGuards, isIncludeGuard, type GuardAnalysis, type GuardFinding, type KernelUnderTest } from './cpp/analyze.js';
 import { kernelEnv, type CppEnv } from './cpp/env.js';
 import { resolveConditionals } from './cpp/resolve.js';
 import { scanDirectives, type CondGroup, type ScanReport } from './cpp/scan.js';
@@ -395,41 +395,63 @@ function overlapFindings(ctx: FileContext, origins: readonly (string | null)[] |
  * code. A failing condition counts as undecided; an unbalanced file is the same for all.
  */
 export function kernelViews(files: ReadonlyMap<string, string>, config: KernelsConfig, envs?: ReadonlyMap<string, CppEnv>): Map<string, { key: string; undecided: number }> {
-  const out = new Map<string, { key: string; undecided: number }>();
-  const reports = new Map<string, ScanReport>();
+  const views = new KernelViews(config.kernels.map((k) => envs?.get(k.name) ?? kernelEnv(config, k)));
   for (const [file, text] of files) {
     if (!isCSource(file)) continue;
+    let report: ScanReport;
     try {
-      reports.set(file, scanDirectives(text, file));
+      report = scanDirectives(text, file);
     } catch (err) {
       if (!(err instanceof CppError)) throw err;
+      continue;
     }
+    views.add(report);
   }
-  // Include guards stay undecided in every view alike; they do not make a comparison uncertain.
-  const includeGuards = new Map<string, Set<number>>();
-  const first = config.kernels[0];
-  if (first) {
-    const probe = [{ name: first.name, env: envs?.get(first.name) ?? kernelEnv(config, first) }];
-    for (const [file, report] of reports) includeGuards.set(file, new Set(analyzeGuards(report, probe).filter((a) => a.includeGuard).map((a) => a.group)));
+  return new Map(config.kernels.map((k, i) => [k.name, views.view(i)]));
+}
+
+/**
+ * kernelViews made file by file (checkTree adds each file as it checks it, so that no scan is
+ * kept or made twice): `envs` in kernels.json's order. Only the classes of kernels that saw the
+ * same code so far are kept (a number per kernel), refined by each file, not the views themselves.
+ */
+class KernelViews {
+  private cls: number[];
+  private readonly undecided: number[];
+
+  constructor(private readonly envs: readonly CppEnv[]) {
+    this.cls = envs.map(() => 0);
+    this.undecided = envs.map(() => 0);
   }
-  for (const k of config.kernels) {
-    const env = envs?.get(k.name) ?? kernelEnv(config, k);
-    const parts: string[] = [];
-    let undecided = 0;
-    for (const [file, report] of reports) {
+
+  add(report: ScanReport): void {
+    // Include guards stay undecided in every view alike; they do not make a comparison uncertain.
+    const guards = new Set(report.groups.filter((g) => isIncludeGuard(report, g)).map((g) => g.index));
+    const next = new Map<string, number>();
+    this.cls = this.envs.map((env, k) => {
       const res = resolveConditionals(report, env);
-      const guards = includeGuards.get(file);
-      undecided += res.filter((r, i) => (r.taken === 'unknown' || r.branches.some((b) => b.error)) && !guards?.has(i)).length;
-      parts.push(`${file}\0${JSON.stringify(res.map((r) => [r.taken, r.branches.map((b) => (b.error ? 'error' : (b.truth ?? '-')))]))}`);
-    }
-    out.set(k.name, { key: parts.join('\0'), undecided });
+      this.undecided[k] = (this.undecided[k] as number) + res.filter((r, i) => (r.taken === 'unknown' || r.branches.some((b) => b.error)) && !guards.has(i)).length;
+      // Two kernels stay in one class while they were in one before and take the same branches here.
+      const key = `${this.cls[k] as number}\0${JSON.stringify(res.map((r) => [r.taken, r.branches.map((b) => (b.error ? 'error' : (b.truth ?? '-')))]))}`;
+      let id = next.get(key);
+      if (id === undefined) next.set(key, (id = next.size));
+      return id;
+    });
   }
-  return out;
+
+  /** Kernel `k`'s class (equal for kernels that see the same code in every file added) and its undecided conditionals. */
+  view(k: number): { key: string; undecided: number } {
+    return { key: String(this.cls[k]), undecided: this.undecided[k] as number };
+  }
 }
 
 /** Kernels that see the same code as an earlier kernel of kernels.json in every file (classes of two or more). */
 export function identicalKernels(files: ReadonlyMap<string, string>, config: KernelsConfig): { kernels: string[]; undecided: number }[] {
-  const views = kernelViews(files, config);
+  return viewClasses(config, kernelViews(files, config));
+}
+
+/** The classes of two or more kernels with the same view (`views` by kernel name). */
+function viewClasses(config: KernelsConfig, views: ReadonlyMap<string, { key: string; undecided: number }>): { kernels: string[]; undecided: number }[] {
   const classes = new Map<string, string[]>();
   for (const k of config.kernels) {
     const v = views.get(k.name);
@@ -439,9 +461,9 @@ export function identicalKernels(files: ReadonlyMap<string, string>, config: Ker
   return [...classes.values()].filter((c) => c.length > 1).map((c) => ({ kernels: c, undecided: views.get(c[0] as string)?.undecided ?? 0 }));
 }
 
-function identicalFindings(files: ReadonlyMap<string, string>, config: KernelsConfig, kernelLine: CheckInput['kernelLine']): CheckFinding[] {
+function identicalFindings(config: KernelsConfig, kernelLine: CheckInput['kernelLine'], views: KernelViews): CheckFinding[] {
   const out: CheckFinding[] = [];
-  for (const cls of identicalKernels(files, config)) {
+  for (const cls of viewClasses(config, new Map(config.kernels.map((k, i) => [k.name, views.view(i)])))) {
     const [first, ...rest] = cls.kernels as [string, ...string[]];
     const entries = cls.kernels.map((n) => config.kernels.find((k) => k.name === n) as KernelEntry);
     const sameBuild = entries.every((e) => sameRecipe(e, entries[0] as KernelEntry));
@@ -477,6 +499,9 @@ export function checkTree(input: CheckInput): CheckReport {
   let guards = 0;
   let undecided = 0;
   let unbalanced = 0;
+  // Each kernel's view of the files, to find kernels that see the same code (unbalanced files left out).
+  const views = new KernelViews(kernels.map((k) => k.env));
+  let balanced = 0;
   for (const [file, text] of input.files) {
     if (!isCSource(file)) continue;
     files++;
@@ -489,6 +514,8 @@ export function checkTree(input: CheckInput): CheckReport {
       findings.push({ file, line: err.location?.line ?? 1, severity: 'error', kind: 'unbalanced', message: `${err.message}: the directives are unbalanced, so no kernel's compiler accepts the file` });
       continue;
     }
+    balanced++;
+    views.add(report);
     const analyses = analyzeGuards(report, kernels, range);
     const ctx: FileContext = { file, report, analyses, labels: groupLabels(report, file, input) };
     conditionals += report.groups.length;
@@ -501,8 +528,7 @@ export function checkTree(input: CheckInput): CheckReport {
   const limits: string[] = [];
   if (!input.origins) limits.push('without line origins (a tree given by --tree), edits of later patches inside earlier guards are not checked');
   if (unbalanced > 0) limits.push(`${unbalanced} unbalanced file${unbalanced === 1 ? '' : 's'}: kernels are compared without ${unbalanced === 1 ? 'it' : 'them'}`);
-  const balanced = new Map([...input.files].filter(([f]) => isCSource(f) && !findings.some((x) => x.kind === 'unbalanced' && x.file === f)));
-  if (config.kernels.length > 1 && balanced.size > 0) findings.push(...identicalFindings(balanced, config, input.kernelLine));
+  if (config.kernels.length > 1 && balanced > 0) findings.push(...identicalFindings(config, input.kernelLine, views));
   findings.sort((a, b) => {
     const ka = a.file === 'kernels.json' ? 1 : 0;
     const kb = b.file === 'kernels.json' ? 1 : 0;

@@ -1,9 +1,10 @@
 // pvpatch check through the real CLI: the sample (no error), the sample with trapped guards in its
 // patches, and crafted trees given with --tree.
 import { describe, expect, it } from 'vitest';
-import { promises as fsp } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { copySampleWorkspace, pvpatch, writeTree } from '../helpers/cli.js';
+import { CLI, copySampleWorkspace, pvpatch, writeTree } from '../helpers/cli.js';
 
 interface CheckJson {
   ok: boolean;
@@ -103,6 +104,18 @@ describe('pvpatch check', () => {
     const text = pvpatch(['check', '--tree', 'crafted'], { cwd: ws });
     expect(text.stdout).toMatch(/\n1 conditional pvpatch cannot decide for some kernel \(symbols kernels.json does not define\): not checked for dead or constant branches\n/);
     expect(text.stdout).toMatch(/\nnot checked: 2 unbalanced files: kernels are compared without them\n/);
+  });
+
+  // util-linux script(1) gives the CLI a terminal, as a maintainer's shell does.
+  it.skipIf(!existsSync('/usr/bin/script'))('shows its steps on a terminal, cleared before the report; none with --json', async () => {
+    const ws = await copySampleWorkspace();
+    const onTty = (args: string): string => execFileSync('/usr/bin/script', ['-qec', `node ${CLI} check ${args}`, '/dev/null'], { cwd: ws, encoding: 'utf8', input: '' });
+    const series = (await fsp.readFile(path.join(ws, 'patches', 'series'), 'utf8')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).length;
+    const kernels = (JSON.parse(await fsp.readFile(path.join(ws, 'kernels.json'), 'utf8')) as { kernels: unknown[] }).kernels.length;
+    const shown = onTty('');
+    expect(shown).toContain(`\r\x1b[2Kapplying the series in memory (${series} patches)\r\x1b[2Kchecking `);
+    expect(shown).toMatch(new RegExp(`checking \\d+ files for ${kernels} kernels\r\u001b\\[2Kpvpatch: `));
+    expect(onTty('--json')).not.toContain('\x1b[2K');
   });
 
   it('warnings alone exit 0; bad usage exits 2; --help lists what it finds', async () => {

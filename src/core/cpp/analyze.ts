@@ -125,7 +125,7 @@ function lexicalFindings(tokens: Token[], line: number, kernels: KernelUnderTest
 }
 
 /** `#ifndef X` (or `#if !defined(X)`) at top level, one branch, with `#define X` as the next directive. */
-function isIncludeGuard(report: ScanReport, g: CondGroup): boolean {
+export function isIncludeGuard(report: ScanReport, g: CondGroup): boolean {
   const open = g.branches[0]?.directive;
   if (!open || g.parent !== undefined || g.branches.length !== 1) return false;
   const toks = lexLine(open.text);
@@ -139,7 +139,7 @@ function isIncludeGuard(report: ScanReport, g: CondGroup): boolean {
   return name !== undefined && next?.kind === 'other' && next.name === 'define' && lexLine(next.text)[0]?.text === name;
 }
 
-function analyzeGroup(report: ScanReport, g: CondGroup, perKernel: GroupResolution[][], kernels: KernelUnderTest[], range: VersionRange | undefined): GuardAnalysis {
+function analyzeGroup(report: ScanReport, g: CondGroup, perKernel: readonly (readonly GroupResolution[])[], kernels: KernelUnderTest[], range: VersionRange | undefined): GuardAnalysis {
   const includeGuard = isIncludeGuard(report, g);
   const outcomes: GuardOutcome[] = kernels.map((k, ki) => {
     const res = perKernel[ki]?.[g.index] as GroupResolution;

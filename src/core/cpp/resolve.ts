@@ -7,7 +7,32 @@
 import { CppError } from '../errors.js';
 import type { CppEnv } from './env.js';
 import { evaluateDirective, type CondResult, type Truth } from './eval.js';
-import type { ScanReport } from './scan.js';
+import type { Directive, ScanReport } from './scan.js';
+
+/**
+ * The results of the conditions evaluated so far, per environment, by kind and text: a condition
+ * (`#ifdef CONFIG_X`, `#if LINUX_VERSION_CODE < KERNEL_VERSION(2,6,10)`) recurs in file after
+ * file, and its result depends only on its text and the environment, which is never changed once
+ * made. Only results are kept (they hold no location); a failing condition is evaluated again
+ * where it appears, so that its error names that place. The results are shared: read only.
+ */
+const evaluated = new WeakMap<CppEnv, Map<string, CondResult>>();
+
+/** Each directive's memo key (computed once, not once per environment). */
+const keys = new WeakMap<Directive, string>();
+
+function evaluateOnce(d: Directive, env: CppEnv, file: string): CondResult {
+  let memo = evaluated.get(env);
+  if (!memo) evaluated.set(env, (memo = new Map()));
+  let key = keys.get(d);
+  // Blanks around the condition (a comment after it is blanked in d.text) do not change its value.
+  if (key === undefined) keys.set(d, (key = `${d.kind}\0${d.text.trim()}`));
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const r = evaluateDirective(d, env, file);
+  memo.set(key, r);
+  return r;
+}
 
 /** Does the compiler get here: surely, perhaps (under unknown conditions), or never. */
 export type Reach = 'yes' | 'maybe' | 'no';
@@ -32,12 +57,24 @@ export interface GroupResolution {
   taken: number | 'none' | 'unknown' | 'unreached';
 }
 
+/** The resolutions made so far, per scanned file and environment (neither changes once made). */
+const resolved = new WeakMap<ScanReport, WeakMap<CppEnv, readonly GroupResolution[]>>();
+
 /**
  * Resolve the groups of `report` (same order as report.groups) in `env`. Never throws for a bad
  * condition: the error is kept on its branch, whose truth is then unknown. Errors that are not
- * CppError (bugs) propagate.
+ * CppError (bugs) propagate. The same report and environment give the same (shared, read-only)
+ * resolutions: check, view and retire ask for them more than once.
  */
-export function resolveConditionals(report: ScanReport, env: CppEnv): GroupResolution[] {
+export function resolveConditionals(report: ScanReport, env: CppEnv): readonly GroupResolution[] {
+  let byEnv = resolved.get(report);
+  if (!byEnv) resolved.set(report, (byEnv = new WeakMap()));
+  let out = byEnv.get(env);
+  if (!out) byEnv.set(env, (out = resolveAll(report, env)));
+  return out;
+}
+
+function resolveAll(report: ScanReport, env: CppEnv): GroupResolution[] {
   const out: GroupResolution[] = [];
   for (const g of report.groups) {
     let reach: Reach = 'yes';
@@ -56,7 +93,7 @@ export function resolveConditionals(report: ScanReport, env: CppEnv): GroupResol
       const evaluated: Reach = reach === 'yes' && prior === 'false' ? 'yes' : 'maybe';
       const br: BranchResolution = { evaluated, truth: 'unknown', reach: 'maybe' };
       try {
-        br.result = evaluateDirective(b.directive, env, report.file);
+        br.result = evaluateOnce(b.directive, env, report.file);
         br.truth = br.result.truth;
       } catch (e) {
         if (!(e instanceof CppError)) throw e;

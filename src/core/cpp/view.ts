@@ -72,7 +72,7 @@ function rewrite(report: ScanReport, d: Directive, keyword: string, rest: boolea
  * dropped, the line's own terminator kept). Throws the CppError of a condition the compiler
  * surely evaluates; a failing condition under an unknown one is kept as unknown.
  */
-export function viewReport(report: ScanReport, env: CppEnv, resolved?: GroupResolution[]): ViewLine[] {
+export function viewReport(report: ScanReport, env: CppEnv, resolved?: readonly GroupResolution[]): ViewLine[] {
   const res = resolved ?? resolveConditionals(report, env);
   for (const g of res) {
     for (const b of g.branches) if (b.error && b.evaluated === 'yes') throw b.error;
