@@ -27,8 +27,8 @@ import { formatPatch } from './patch/format.js';
 import { fileOperation, type FilePatch, type Hunk, type PatchFile } from './patch/model.js';
 import { kernelEnv, type CppEnv } from './cpp/env.js';
 import { resolveConditionals } from './cpp/resolve.js';
-import { scanDirectives, type CondGroup } from './cpp/scan.js';
-import { viewText } from './cpp/view.js';
+import { scanDirectives, type CondGroup, type ScanReport } from './cpp/scan.js';
+import { viewReport } from './cpp/view.js';
 import { isCSource } from './check.js';
 import { parseJsonText } from './json.js';
 
@@ -340,23 +340,41 @@ function finalLine(finalTexts: ReadonlyMap<string, string>, finalOrigins: Readon
   return matches[ordinal];
 }
 
-/** Views of every C file for each kernel, blank lines dropped (a failing view compares by its message). */
-function viewsOf(files: ReadonlyMap<string, string>, kernels: readonly RemainingKernel[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const k of kernels) {
-    for (const [file, text] of files) {
-      if (!isCSource(file)) continue;
-      let v: string;
-      try {
-        v = splitLinesKeepEnds(viewText(text, file, k.env)).filter((l) => l.trim() !== '').map((l) => l.replace(/\r?\n$/, '')).join('\n');
-      } catch (err) {
-        if (!(err instanceof CppError)) throw err;
-        v = `error: ${err.message}`;
-      }
-      out.set(`${k.name}\0${file}`, v);
-    }
+/** `text` without its blank lines, the others without their "\n" or "\r\n", joined by "\n" (one pass). */
+export function withoutBlankLines(text: string): string {
+  const kept: string[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl < 0 ? text.length : nl;
+    // A "\r" is part of the terminator only before the "\n".
+    const line = text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : end);
+    if (/\S/.test(line)) kept.push(line);
+    pos = end + 1;
   }
-  return out;
+  return kept.join('\n');
+}
+
+/**
+ * The view of `text` for each kernel, blank lines dropped (a failing view compares by its
+ * message): the file is scanned once for all of them.
+ */
+function fileViews(text: string, file: string, kernels: readonly RemainingKernel[]): string[] {
+  let report: ScanReport;
+  try {
+    report = scanDirectives(text, file);
+  } catch (err) {
+    if (!(err instanceof CppError)) throw err;
+    return kernels.map(() => `error: ${err.message}`);
+  }
+  return kernels.map((k) => {
+    try {
+      return withoutBlankLines(viewReport(report, k.env).map((l) => l.text).join(''));
+    } catch (err) {
+      if (!(err instanceof CppError)) throw err;
+      return `error: ${err.message}`;
+    }
+  });
 }
 
 /**
@@ -469,13 +487,16 @@ function verifyPlan(plan: RetirePlan, drop: ReadonlyMap<string, string>, series:
     if (r.files.get(file) !== text) throw new Error(`retire plan: the new series does not rebuild ${file} (a bug in pvpatch)`);
   }
   if (r.files.size !== simple.size) throw new Error('retire plan: the new series makes a different set of files (a bug in pvpatch)');
-  const before = viewsOf(oldTree, kernels);
-  const after = viewsOf(simple, kernels);
-  for (const [key, v] of before) {
-    if (after.get(key) !== v) {
-      const [kernel, file] = key.split('\0');
-      throw new Error(`retire plan: ${kernel} would see different code in ${file ?? '?'} (a bug in pvpatch)`);
-    }
+  // File by file, so that only one file's views are held at once; a file the plan left as it was
+  // is seen alike by every kernel, before and after.
+  for (const [file, text] of oldTree) {
+    if (!isCSource(file)) continue;
+    const now = simple.get(file);
+    if (now === text) continue;
+    const before = fileViews(text, file, kernels);
+    const after = now === undefined ? undefined : fileViews(now, file, kernels);
+    const changed = kernels.findIndex((_k, i) => after?.[i] !== before[i]);
+    if (changed >= 0) throw new Error(`retire plan: ${kernels[changed]?.name ?? '?'} would see different code in ${file} (a bug in pvpatch)`);
   }
   return [...oldTree.keys()].filter(isCSource).length;
 }

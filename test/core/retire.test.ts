@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseKernelsConfig, type KernelsConfig } from '../../src/core/config.js';
@@ -9,9 +10,10 @@ import { subsystemOf } from '../../src/core/series.js';
 import { createFilePatch } from '../../src/core/patch/create.js';
 import { formatFilePatch } from '../../src/core/patch/format.js';
 import type { FilePatch } from '../../src/core/patch/model.js';
-import { appendKernelToText, planRetire, refreshDiffstat, removeKernelsFromText, retireFromDescription, simplifyGuards, validateRetire, type RemainingKernel } from '../../src/core/retire.js';
+import { appendKernelToText, planRetire, refreshDiffstat, removeKernelsFromText, retireFromDescription, simplifyGuards, validateRetire, withoutBlankLines, type RemainingKernel } from '../../src/core/retire.js';
 import { parsePatch } from '../../src/core/patch/parse.js';
 import { REPO } from '../helpers/cli.js';
+import { splitLinesKeepEnds } from '../../src/core/annotate.js';
 
 const cfg: KernelsConfig = parseKernelsConfig(JSON.stringify({
   macros: { 'RHEL_RELEASE_VERSION(a,b)': '(((a) << 8) + (b))' },
@@ -282,5 +284,17 @@ describe('retireFromDescription', () => {
     const text = patch('sles10 (2.6.16),  rhel5');
     expect(retireFromDescription(text, ['sles9'])).toBe(text);
     expect(retireFromDescription(patch('sles9 (2.6.5), rhel4'), ['sles9', 'rhel4'])).toContain('Kernels: none left (retired: sles9 (2.6.5), rhel4)\n');
+  });
+});
+
+describe('withoutBlankLines (how a retire plan compares a kernel\'s views)', () => {
+  it('drops blank lines and line terminators as splitting into lines, filtering and joining does', () => {
+    const byLines = (t: string): string => splitLinesKeepEnds(t).filter((l) => l.trim() !== '').map((l) => l.replace(/\r?\n$/, '')).join('\n');
+    expect(withoutBlankLines('a\r\n\n  \t\r\nb\n\r')).toBe('a\nb');
+    expect(withoutBlankLines('x\r')).toBe('x\r');
+    expect(withoutBlankLines('\n\n')).toBe('');
+    fc.assert(fc.property(fc.array(fc.constantFrom('a', ' ', '\t', '\r', '\n', '\u00a0', '#if X', '\f')).map((p) => p.join('')), (t) => {
+      expect(withoutBlankLines(t)).toBe(byLines(t));
+    }), { numRuns: 3000 });
   });
 });
