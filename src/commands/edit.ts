@@ -5,7 +5,7 @@ import { InputError } from '../core/errors.js';
 import { exists } from '../io/fs.js';
 import type { Workspace } from '../io/workspace.js';
 import {
-  DEFAULT_EDIT_TREE, changedSinceEdit, clearEditState, editTreeDir, materialisePatch, readEditState, readWorkTree,
+  DEFAULT_EDIT_TREE, baseDelta, changedSinceEdit, clearEditState, editTreeDir, materialisePatch, readEditState, readWorkTree,
   treeHashes, writeEditState, writeWorkTree, type EditState,
 } from '../io/edit-state.js';
 import { sha256 } from '../io/hash.js';
@@ -104,12 +104,12 @@ export function registerEdit(program: Command): void {
         await writeWorkTree(dir, m.tree);
         if (open && openDir !== dir) await fsp.rm(openDir as string, { recursive: true, force: true });
         const state: EditState = {
-          version: 1,
+          version: 2,
           patch: entry.name,
           dir: shownDir(ws, dir),
           drop: m.drop,
           before: m.before.map((e) => e.name),
-          base: Object.fromEntries(m.base),
+          base: baseDelta(m.dropFiles, m.base),
           tree: treeHashes(m.tree),
           patchSha256: sha256(text),
         };

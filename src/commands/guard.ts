@@ -12,7 +12,7 @@ import {
 import type { SeriesEntry } from '../core/series.js';
 import { readText, writeFileAtomic } from '../io/fs.js';
 import { KERNELS_JSON, type Workspace } from '../io/workspace.js';
-import { editTreeDir, materialisePatch, readEditState } from '../io/edit-state.js';
+import { editTreeDir, loadEditBase, materialisePatch, readEditState } from '../io/edit-state.js';
 import { print, printJson, table, withWorkspace } from './common.js';
 import { findSeriesEntry } from './patch-ref.js';
 import { failOnLater, loadOpenEdit, recordRefreshed, refreshInWorkspace, renderRefresh, type RefreshOutcome } from './refresh.js';
@@ -148,9 +148,10 @@ export function registerGuard(program: Command): void {
         let tree: Map<string, string>;
         let editDir: string | undefined;
         let dropVersion: string;
+        let dropFiles: ReadonlyMap<string, string>;
         if (open) {
           const loaded = await loadOpenEdit(ws, {});
-          base = new Map(Object.entries(loaded.state.base));
+          ({ base, dropFiles } = await loadEditBase(ws, loaded.state));
           tree = loaded.tree;
           editDir = editTreeDir(ws, loaded.state);
           dropVersion = loaded.state.drop;
@@ -159,6 +160,7 @@ export function registerGuard(program: Command): void {
           base = m.base;
           tree = new Map(m.tree);
           dropVersion = m.drop;
+          dropFiles = m.dropFiles;
         }
         const text = tree.get(file);
         if (text === undefined) {
@@ -186,7 +188,7 @@ export function registerGuard(program: Command): void {
         tree.set(file, wrap.text);
         // The work tree first: if the refresh fails, "pvpatch refresh" can finish the job.
         if (editDir) await writeFileAtomic(path.join(editDir, file), wrap.text);
-        const o = await refreshInWorkspace(ws, entry, base, tree, { dropVersion });
+        const o = await refreshInWorkspace(ws, entry, base, tree, { dropVersion, dropFiles });
         if (open) await recordRefreshed(ws, open, o.text, tree);
         return { plan, refreshed: o as RefreshOutcome };
       });

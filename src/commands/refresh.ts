@@ -12,7 +12,7 @@ import type { SeriesEntry } from '../core/series.js';
 import { readText, writeFileAtomic } from '../io/fs.js';
 import { readDropFiles, readSeriesPatches, selectDrop, type Workspace } from '../io/workspace.js';
 import {
-  editTreeDir, readEditState, readWorkTree, treeHashes, writeEditState, type EditState,
+  editTreeDir, loadEditBase, readEditState, readWorkTree, treeHashes, writeEditState, type EditState,
 } from '../io/edit-state.js';
 import { gitBlobHash, sha256 } from '../io/hash.js';
 import { print, printJson, withWorkspace } from './common.js';
@@ -254,12 +254,12 @@ export async function refreshInWorkspace(
   entry: SeriesEntry,
   base: ReadonlyMap<string, string>,
   tree: ReadonlyMap<string, string>,
-  opts: { dropVersion: string; force?: boolean; dryRun?: boolean },
+  opts: { dropVersion: string; force?: boolean; dryRun?: boolean; dropFiles?: ReadonlyMap<string, string> },
 ): Promise<RefreshOutcome & { text: string }> {
   const file = path.join(ws.root, 'patches', entry.name);
   const oldText = await readText(file, `patches/${entry.name}`);
   const drop = selectDrop(ws, opts.dropVersion);
-  const dropFiles = await readDropFiles(ws, drop);
+  const dropFiles = opts.dropFiles ?? (await readDropFiles(ws, drop));
   const r = refreshPatch({ name: entry.name, oldText, base, tree, drop: drop.version, dropFiles, blobHash: gitBlobHash, force: opts.force });
   const written = r.changed && !opts.dryRun;
   if (written) await writeFileAtomic(file, r.text);
@@ -328,8 +328,8 @@ export function registerRefresh(program: Command): void {
     .action(async (opts: RefreshOptions, cmd: Command) => {
       const outcome = await withWorkspace(cmd, 'refresh', async (ws) => {
         const { state, entry, tree } = await loadOpenEdit(ws, opts);
-        const base = new Map(Object.entries(state.base));
-        const o = await refreshInWorkspace(ws, entry, base, tree, { dropVersion: state.drop, force: opts.force, dryRun: opts.dryRun });
+        const { base, dropFiles } = await loadEditBase(ws, state);
+        const o = await refreshInWorkspace(ws, entry, base, tree, { dropVersion: state.drop, force: opts.force, dryRun: opts.dryRun, dropFiles });
         if (!opts.dryRun) await recordRefreshed(ws, state, o.text, tree);
         return o;
       });

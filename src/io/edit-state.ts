@@ -14,7 +14,8 @@ export const EDIT_STATE = '.pvpatch/edit/state.json';
 export const DEFAULT_EDIT_TREE = '.pvpatch/edit/tree';
 
 export interface EditState {
-  version: 1;
+  /** 2: `base` holds only what differs from the drop; 1 (older pvpatch): every file. */
+  version: 1 | 2;
   /** Series name of the open patch, e.g. "blkfront/elevator-noop.patch". */
   patch: string;
   /** The work tree: relative to the workspace root when inside it, else absolute. */
@@ -23,8 +24,12 @@ export interface EditState {
   drop: string;
   /** The series entries applied before the patch. */
   before: string[];
-  /** The pre-patch tree (drop + the patches before): path → text. */
-  base: Record<string, string>;
+  /**
+   * The pre-patch tree (drop + the patches before): path → text. In version 2 only the files the
+   * patches before changed or added, and null for a drop file they deleted; every other file is
+   * the drop's (see loadEditBase), so the state does not hold a second copy of the whole drop.
+   */
+  base: Record<string, string | null>;
   /** sha256 of every work-tree file as `edit` wrote it (to tell unrefreshed changes). */
   tree: Record<string, string>;
   /** sha256 of the patch file when the tree was made (or last refreshed). */
@@ -45,12 +50,35 @@ export async function readEditState(ws: Workspace): Promise<EditState | undefine
   } catch (err) {
     throw new InputError(`the edit state is not valid JSON (${(err as Error).message}); remove ${EDIT_DIR}/ to start over`, { file: EDIT_STATE });
   }
-  if (data.version !== 1 || typeof data.patch !== 'string' || typeof data.dir !== 'string' || typeof data.drop !== 'string'
+  if ((data.version !== 1 && data.version !== 2) || typeof data.patch !== 'string' || typeof data.dir !== 'string' || typeof data.drop !== 'string'
     || !Array.isArray(data.before) || typeof data.base !== 'object' || data.base === null || typeof data.tree !== 'object' || data.tree === null
     || typeof data.patchSha256 !== 'string') {
     throw new InputError(`the edit state is incomplete or from another pvpatch version; remove ${EDIT_DIR}/ to start over`, { file: EDIT_STATE });
   }
+  if (Object.values(data.base as object).some((v) => typeof v !== 'string' && !(data.version === 2 && v === null))) {
+    throw new InputError(`the edit state's base is damaged; remove ${EDIT_DIR}/ to start over`, { file: EDIT_STATE });
+  }
   return data as EditState;
+}
+
+/** The base to keep in a version-2 state: the files of `base` that are not the drop's, null for the drop's files it lacks. */
+export function baseDelta(dropFiles: ReadonlyMap<string, string>, base: ReadonlyMap<string, string>): Record<string, string | null> {
+  const delta: Record<string, string | null> = {};
+  for (const [rel, text] of base) if (dropFiles.get(rel) !== text) delta[rel] = text;
+  for (const rel of dropFiles.keys()) if (!base.has(rel)) delta[rel] = null;
+  return delta;
+}
+
+/** The open edit's whole pre-patch tree, and the drop's files it was made from (read, verified, once). */
+export async function loadEditBase(ws: Workspace, state: EditState): Promise<{ base: Map<string, string>; dropFiles: Map<string, string> }> {
+  const dropFiles = await readDropFiles(ws, selectDrop(ws, state.drop));
+  if (state.version === 1) return { base: new Map(Object.entries(state.base as Record<string, string>)), dropFiles };
+  const base = new Map(dropFiles);
+  for (const [rel, text] of Object.entries(state.base)) {
+    if (text === null) base.delete(rel);
+    else base.set(rel, text);
+  }
+  return { base, dropFiles };
 }
 
 export async function writeEditState(ws: Workspace, state: EditState): Promise<void> {

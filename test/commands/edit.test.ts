@@ -37,10 +37,17 @@ describe('pvpatch edit', () => {
     expect(blk).not.toContain('kmem_cache_t'); // blkfront/kmem-cache-t comes later
     expect(Object.values(tree).join('')).not.toContain('/* pvpatch:');
     const state = JSON.parse(await fsp.readFile(path.join(ws, '.pvpatch/edit/state.json'), 'utf8'));
-    expect(state).toMatchObject({ version: 1, patch: 'blkfront/elevator-noop.patch', dir: TREE, drop: '1.0' });
+    expect(state).toMatchObject({ version: 2, patch: 'blkfront/elevator-noop.patch', dir: TREE, drop: '1.0' });
     expect(state.before).toEqual(['common/bool-type.patch', 'common/kzalloc.patch', 'common/irq-handler-regs.patch', 'xenbus/mutex.patch', 'xenbus/uevent-env.patch', 'xenbus/hotplug.patch']);
-    expect(state.base['blkfront/blkfront.c']).not.toContain('elevator_noop');
-    expect(Object.keys(state.base).sort()).toEqual(Object.keys(tree).sort());
+    // The state keeps only what the patches before changed in the drop (the rest is the drop's).
+    const drop = await readTree(path.join(ws, 'upstream/1.0'));
+    expect(state.base['include/xen/xenbus.h']).toContain('typedef _Bool bool;');
+    expect(Object.keys(state.base).length).toBeGreaterThan(0);
+    expect(Object.keys(state.base).length).toBeLessThan(Object.keys(tree).length);
+    for (const [rel, text] of Object.entries(state.base as Record<string, string | null>)) expect(text, rel).not.toBe(drop[rel] ?? null);
+    const base = { ...drop, ...state.base };
+    expect(base['blkfront/blkfront.c']).not.toContain('elevator_noop');
+    expect(Object.keys(base).sort()).toEqual(Object.keys(tree).sort());
 
     const show = pvpatch(['edit', '--json'], { cwd: ws });
     expect(JSON.parse(show.stdout)).toMatchObject({ open: true, patch: 'blkfront/elevator-noop.patch', changed: [] });

@@ -25,6 +25,16 @@ async function seriesOf(ws: string): Promise<string[]> {
   return (await fsp.readFile(path.join(ws, 'patches/series'), 'utf8')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
 }
 
+/** The pre-patch tree of an edit state (version 2): the drop with the state's base laid over it (null: deleted). */
+function preTree(drop: Record<string, string>, base: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = { ...drop };
+  for (const [rel, text] of Object.entries(base)) {
+    if (text === null) delete out[rel];
+    else out[rel] = text;
+  }
+  return out;
+}
+
 describe('pvpatch refresh', () => {
   it('leaves every sample patch byte-identical after edit + refresh without changes', async () => {
     const ws = await sampleWorkspace();
@@ -76,9 +86,29 @@ describe('pvpatch refresh', () => {
     if (hasGit) {
       const state = JSON.parse(await fsp.readFile(path.join(ws, '.pvpatch/edit/state.json'), 'utf8'));
       const base = await tempDir();
-      await writeTree(base, state.base);
+      await writeTree(base, preTree(await readTree(path.join(ws, 'upstream/1.0')), state.base));
       execFileSync('git', ['apply', '--check', '-p1', file], { cwd: base });
     }
+  });
+
+  it('refreshes an edit opened by an older pvpatch (a version-1 state holding the whole pre-patch tree)', async () => {
+    const ws = await sampleWorkspace();
+    expect(pvpatch(['edit', 'blkfront/elevator-noop'], { cwd: ws }).code).toBe(0);
+    const stateFile = path.join(ws, '.pvpatch/edit/state.json');
+    const state = JSON.parse(await fsp.readFile(stateFile, 'utf8'));
+    expect(state.version).toBe(2);
+    await fsp.writeFile(stateFile, JSON.stringify({ ...state, version: 1, base: preTree(await readTree(path.join(ws, 'upstream/1.0')), state.base) }));
+    const blk = path.join(ws, TREE, 'blkfront/blkfront.c');
+    await fsp.writeFile(blk, (await fsp.readFile(blk, 'utf8')).replace('elevator_init(rq, &elevator_noop);', 'elevator_init(rq, &elevator_noop); /* v1 */'));
+    const r = pvpatch(['refresh', '--json'], { cwd: ws });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ changed: true, written: true, files: [{ path: 'blkfront/blkfront.c', change: 'modify', insertions: 4, deletions: 0 }] });
+    expect(await fsp.readFile(path.join(ws, 'patches/blkfront/elevator-noop.patch'), 'utf8')).toContain('+\televator_init(rq, &elevator_noop); /* v1 */\n');
+    // A damaged base is refused with the state file named, and nothing is written.
+    await fsp.writeFile(stateFile, JSON.stringify({ ...state, base: { 'blkfront/blkfront.c': 7 } }));
+    const bad = pvpatch(['refresh'], { cwd: ws });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`pvpatch: .pvpatch/edit/state.json: the edit state's base is damaged; remove .pvpatch/edit/ to start over\n`);
   });
 
   it('reports a later patch that no longer applies (exit 1) but keeps the refreshed patch', async () => {
