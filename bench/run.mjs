@@ -1,7 +1,7 @@
 // pvpatch benchmarks, side by side with the tools maintainers use today (`npm run bench`).
 //
 //   node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling]
-//                      [--build-files N] [--only apply,view,rebase,build,scaling] [--no-profile]
+//                      [--build-files N] [--only apply,view,rebase,build,commands,scaling] [--no-profile]
 //
 // Generates (or reuses, keyed by seed, scale and the generator's hash) a large workspace under
 // bench/work/, then times every pvpatch command and its peer on the same input, N times each,
@@ -64,7 +64,7 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling] [--build-files N] [--only apply,view,rebase,build,scaling] [--no-profile]\n');
+      process.stdout.write('usage: node bench/run.mjs [--reps N] [--quick] [--seed N] [--scale S] [--no-scaling] [--build-files N] [--only apply,view,rebase,build,commands,scaling] [--no-profile]\n');
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (try --help)`);
   }
@@ -705,6 +705,73 @@ async function benchBuild(ctx, { ws }) {
   notes.push(`build: a subset of ${pick.length} patched files (${bySub.size} subsystems) × ${kernels} kernels = ${pick.length * kernels} gcc -fsyntax-only runs per build; the full tree would be ${all.length * kernels}.`);
 }
 
+/** A row of a pvpatch command without a peer: its median time (the memory row follows with the others). */
+function soloRow(command, a) {
+  rows.push({ command, peer: '—', pv: a ? (a.failed ? `failed (${a.failed.slice(0, 60)})` : fmtMs(a.median)) : 'not available', peerV: '—', ratio: '—', target: '—', met: '—' });
+}
+
+/**
+ * The other commands a maintainer runs on a tree this size, for their time and peak memory (the
+ * 300 MB target is for every command): check (the series applied in memory, every guard linted
+ * for 12 kernels), kernels retire --dry-run (the oldest kernel, the plan verified view by view),
+ * export --tarball, upstream diff across the drops, and edit + refresh of the first patch in a
+ * private copy of the workspace (refresh after one line of its work tree was changed).
+ */
+async function benchCommands(ctx, { ws }) {
+  const tmp = path.join(WORK, 'tmp', 'commands');
+  await rmrf(tmp);
+  await fsp.mkdir(tmp, { recursive: true });
+  const kernels = JSON.parse(readFileSync(path.join(ws, 'kernels.json'), 'utf8')).kernels;
+  const oldest = [...kernels].sort((a, b) => versionCode(a.version) - versionCode(b.version))[0].name;
+  const first = readFileSync(path.join(ws, 'patches', 'series'), 'utf8').split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'));
+  // edit and refresh write into the workspace: a private copy (no cache, no out/ needed there).
+  const ews = path.join(tmp, 'ws');
+  await fsp.mkdir(path.join(ews, 'upstream'), { recursive: true });
+  for (const f of ['kernels.json', '.gitignore']) await fsp.copyFile(path.join(ws, f), path.join(ews, f));
+  await fsp.copyFile(path.join(ws, 'upstream', 'drops.json'), path.join(ews, 'upstream', 'drops.json'));
+  for (const d of ['patches', 'kernels', 'upstream/1.0', 'upstream/1.1']) cpR(path.join(ws, d), path.join(ews, d));
+  const edited = path.join(ews, '.pvpatch', 'edit', 'tree');
+  const tarball = path.join(tmp, 'pvdrivers-1.0.tar.gz');
+  const pvc = (name, args, extra = {}) => ({ name, cmd: process.execPath, args: [CLI, '-C', ws, ...args], ...extra });
+  const subjects = [
+    pvc('pvpatch check', ['check']),
+    pvc(`pvpatch kernels retire ${oldest} --dry-run`, ['kernels', 'retire', oldest, '--dry-run']),
+    pvc('pvpatch export --tarball', ['export', '--tarball', tarball], { prep: () => rmrf(tarball) }),
+    pvc('pvpatch upstream diff 1.0 1.1', ['upstream', 'diff', '1.0', '1.1']),
+    {
+      name: `pvpatch edit ${first}`,
+      cmd: process.execPath,
+      args: [CLI, '-C', ews, 'edit', first],
+      prep: () => spawnSync(process.execPath, [CLI, '-C', ews, 'edit', '--close', '--force'], { env: ENV, stdio: 'ignore' }),
+    },
+    {
+      name: 'pvpatch refresh --dry-run',
+      cmd: process.execPath,
+      args: [CLI, '-C', ews, 'refresh', '--dry-run'],
+      // The edit the row before opened, with one line added to its first file.
+      prep: async () => {
+        const rel = (await listFiles(edited)).find((f) => f.endsWith('.c'));
+        await fsp.appendFile(path.join(edited, rel), '/* bench: one more line */\n');
+      },
+    },
+  ];
+  log(`commands: check, kernels retire, export, upstream diff, edit, refresh (${ctx.reps} reps)`);
+  const r = await measure(subjects, ctx.reps);
+  for (const x of r) {
+    const label = x.name.replace(/^pvpatch /, '');
+    soloRow(label, x);
+    ctx.mem[label] = [x, '—', null];
+    ctx.memExtra = [...(ctx.memExtra ?? []), label];
+  }
+  notes.push(`commands: check, \`kernels retire ${oldest} --dry-run\` (the oldest kernel), \`export --tarball\`, \`upstream diff 1.0 1.1\` on the bench workspace; \`edit ${first}\` and \`refresh --dry-run\` (one line added to a file of the work tree before each run) in a private copy of it. No peer: the rows give the time and the peak memory (target: under 300 MB, as for every command).`);
+}
+
+/** KERNEL_VERSION(a,b,c) of "a.b.c". */
+function versionCode(v) {
+  const [a = 0, b = 0, c = 0] = v.split('.').map(Number);
+  return a * 65536 + b * 256 + c;
+}
+
 async function benchScaling(ctx) {
   const base = ctx.scale;
   const results = { apply: {}, rebase: {} };
@@ -843,8 +910,9 @@ async function main() {
   if (want('view')) await benchView(ctx, base);
   if (want('rebase')) await benchRebase(ctx, base);
   if (want('build')) await benchBuild(ctx, base);
+  if (want('commands')) await benchCommands(ctx, base);
   if (want('scaling') && opts.scaling) await benchScaling(ctx);
-  const memOrder = ['apply', 'view', 'rebase', 'build', ...Object.keys(ctx.mem).filter((k) => k.includes('@'))];
+  const memOrder = ['apply', 'view', 'rebase', 'build', ...(ctx.memExtra ?? []), ...Object.keys(ctx.mem).filter((k) => k.includes('@'))];
   for (const k of memOrder) if (ctx.mem[k]) memRow(k, ctx.mem[k][0], ctx.mem[k][1], ctx.mem[k][2], ctx.mem[k][3] ?? null);
   if (opts.profile) await profileApply(ctx, base);
   const createAfter = createProbe('end');
@@ -878,6 +946,7 @@ async function main() {
     `- **view**: \`view --kernel ${VIEW_KERNEL} --tree OUT --out DIR\` over the annotated tree apply wrote. Peers on a copy of that tree where \`KERNEL_VERSION(a,b,c)\`, \`RHEL_RELEASE_VERSION\` and \`SLE_VERSION\` are replaced by numbers: \`unifdef -k -DLINUX_VERSION_CODE=N -D/-U…\` once per file (a shell loop), and once with \`-m\` over all files.`,
     '- **rebase**: `rebase --onto 1.1 --no-review` in a private copy of the workspace (exit 1 = stopped for review, which is expected: the drop has conflicts and changed guarded lines). Peer: the git-buildpackage way — upstream 1.0 and 1.1 as commits, the series as commits on 1.0 (`git am`, not timed), then only `git rebase -X theirs v1.1` is timed.',
     '- **build**: `build --out SUBSET -j N` vs `-j 1` (kernels one after another) on a subset of the patched files (see notes).',
+    '- **commands**: `check`, `kernels retire OLDEST --dry-run`, `export --tarball`, `upstream diff 1.0 1.1` on the workspace, `edit FIRST` (the open edit closed with --force before each run) and `refresh --dry-run` (after one line was added to a .c file of its work tree) in a private copy of it; no peer: time and peak memory only.',
     `- **scaling**: apply and rebase on workspaces generated at ${opts.factors.map((f) => `${f}x`).join(', ')} the base size; linear growth means a ratio near the size factor (target: at most 1.25 × the factor).`,
   ].join('\n');
   const raw = ['## All runs', '', ...rawRuns.map((o) => `- ${o.name}: ${o.failed ? `failed (${o.failed})` : `${o.ms.map((x) => fmtMs(x)).join(', ')} (median ${fmtMs(o.median)}, peak ${fmtMb(o.rssKb)})`}`)].join('\n');

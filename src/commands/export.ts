@@ -67,9 +67,8 @@ export async function buildExportTree(ws: Workspace, opts: { drop?: string; name
 
 /** The .tar.gz bytes of an export tree under `NAME-VERSION/`. */
 export function exportTarball(t: ExportTree): Uint8Array {
-  const enc = new TextEncoder();
-  const entries = [...t.files].map(([p, text]) => ({ path: p, data: enc.encode(text) }));
-  entries.push({ path: '.pvpatch/manifest.json', data: enc.encode(JSON.stringify(t.manifest, null, 2) + '\n') });
+  const entries = [...t.files].map(([p, text]) => ({ path: p, data: text }));
+  entries.push({ path: '.pvpatch/manifest.json', data: JSON.stringify(t.manifest, null, 2) + '\n' });
   return gzipReproducible(tarArchive(`${t.name}-${t.version}`, entries, t.mtime));
 }
 

@@ -11,7 +11,8 @@ const RECORD = BLOCK * 20;
 export interface TarFile {
   /** Path inside the archive, '/'-separated, without a leading '/'. */
   path: string;
-  data: Uint8Array;
+  /** The bytes, or a text (written as UTF-8 straight into the archive, without a copy of its own). */
+  data: Uint8Array | string;
   /** Default 0o644. */
   mode?: number;
 }
@@ -72,40 +73,37 @@ function header(p: string, size: number, mode: number, mtime: number, type: '0' 
  * padded to a whole 10 KiB record. InputError for an empty, absolute or `..` path.
  */
 export function tarArchive(top: string, files: readonly TarFile[], mtime: number): Uint8Array {
-  const entries = new Map<string, { data?: Uint8Array; mode: number }>();
+  const entries = new Map<string, { data?: Uint8Array | string; size: number; mode: number }>();
   const addDirs = (p: string): void => {
-    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) entries.set(`${p.slice(0, i)}/`, { mode: 0o755 });
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) entries.set(`${p.slice(0, i)}/`, { size: 0, mode: 0o755 });
   };
   for (const f of files) {
     if (f.path === '' || f.path.startsWith('/') || f.path.split('/').includes('..')) throw new InputError(`bad path for the archive: "${f.path}"`);
     const full = `${top}/${f.path}`;
     addDirs(full);
-    entries.set(full, { data: f.data, mode: f.mode ?? 0o644 });
+    entries.set(full, { data: f.data, size: typeof f.data === 'string' ? Buffer.byteLength(f.data, 'utf8') : f.data.length, mode: f.mode ?? 0o644 });
   }
   const cmp = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (const p of [...entries.keys()].sort(cmp)) {
-    const e = entries.get(p) as { data?: Uint8Array; mode: number };
-    const data = e.data;
-    chunks.push(header(p, data?.length ?? 0, e.mode, mtime, data ? '0' : '5'));
-    size += BLOCK;
-    if (data) {
-      chunks.push(data);
-      const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
-      if (pad) chunks.push(new Uint8Array(pad));
-      size += data.length + pad;
-    }
+  const order = [...entries.keys()].sort(cmp);
+  // The whole archive is sized first and written into one buffer: no chunk is held twice.
+  let size = 2 * BLOCK;
+  for (const p of order) {
+    const e = entries.get(p) as { size: number };
+    size += BLOCK + Math.ceil(e.size / BLOCK) * BLOCK;
   }
-  size += 2 * BLOCK;
-  const total = Math.ceil(size / RECORD) * RECORD;
-  const out = new Uint8Array(total);
+  const out = Buffer.alloc(Math.ceil(size / RECORD) * RECORD);
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const p of order) {
+    const e = entries.get(p) as { data?: Uint8Array | string; size: number; mode: number };
+    out.set(header(p, e.size, e.mode, mtime, e.data === undefined ? '5' : '0'), at);
+    at += BLOCK;
+    if (e.data === undefined) continue;
+    if (typeof e.data === 'string') out.write(e.data, at, 'utf8');
+    else out.set(e.data, at);
+    // The padding to a whole block is already zero.
+    at += Math.ceil(e.size / BLOCK) * BLOCK;
   }
-  return out;
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /**
