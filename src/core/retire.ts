@@ -390,8 +390,8 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
   const { retired, remaining } = validateRetire(config, names);
   const wasKnown = config.kernels.flatMap((k) => Object.keys(k.defines)).filter((n) => /^[A-Za-z_]\w*$/.test(n));
   const kernels: RemainingKernel[] = remaining.kernels.map((k) => ({ name: k.name, env: kernelEnv(remaining, k, { undefinedSymbols: wasKnown }) }));
-  let tree = new Map(drop);
-  let simple = new Map(drop);
+  const tree = new Map(drop);
+  const simple = new Map(drop);
   const origins = new Map<string, (string | null)[]>();
   const rewrites: PatchRewrite[] = [];
   const pending: { rewrite: PatchRewrite; file: string; patch: string; directive: string; ordinal: number; stageLine: number; guard: Omit<SimplifiedGuard, 'file' | 'line'> }[] = [];
@@ -402,30 +402,36 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
       rewrites.push({ patch: name, status: 'unchanged', oldText: sp.text, newText: sp.text, guards: [] });
       continue;
     }
-    const r = applySeries(tree, [sp], { maxFuzz: opts.maxFuzz ?? 2, trackOrigins: false });
-    if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
     const parsed = parsePatch(sp.text, `patches/${name}`);
-    const nextSimple = new Map(simple);
+    // Only the files this patch names are applied and compared (not a copy of the whole tree per
+    // patch): `tree` and `simple` are updated in place, their old texts kept for these files.
+    const paths = new Set<string>();
+    for (const fp of parsed.files) for (const p of [fp.oldPath, fp.newPath]) if (p !== null) paths.add(p);
+    const only = (m: ReadonlyMap<string, string>): Map<string, string> => new Map([...paths].flatMap((p): [string, string][] => (m.has(p) ? [[p, m.get(p) as string]] : [])));
+    const treeBefore = only(tree);
+    const simpleBefore = only(simple);
+    const r = applySeries(treeBefore, [sp], { maxFuzz: opts.maxFuzz ?? 2, trackOrigins: false });
+    if (!r.ok) throw new CheckFailed(describeFailure(r.failure), { file: `patches/${r.failure.patch}` });
     const rewrite: PatchRewrite = { patch: name, status: 'unchanged', oldText: sp.text, newText: sp.text, guards: [] };
     for (const fp of parsed.files) {
       const target = (fp.newPath ?? fp.oldPath) as string;
       const from = fp.oldPath ?? target;
-      const before = tree.get(from);
+      const before = treeBefore.get(from);
       const after = r.files.get(target);
       const prev = origins.get(from) ?? splitLinesKeepEnds(before ?? '').map(() => null);
       if (from !== target) {
         origins.delete(from);
-        nextSimple.delete(from);
+        simple.delete(from);
       }
       if (after === undefined) {
         origins.delete(target);
-        nextSimple.delete(target);
+        simple.delete(target);
         continue;
       }
       const o = carryOrigins(splitLinesKeepEnds(before ?? ''), splitLinesKeepEnds(after), prev, name);
       origins.set(target, o);
       const s = simplifyGuards(after, target, o, kernels);
-      nextSimple.set(target, s.text);
+      simple.set(target, s.text);
       for (const g of s.guards) {
         if (g.patch !== name) continue;
         const { patch: _p, line, ordinal, ...guard } = g;
@@ -433,13 +439,16 @@ export function planRetire(config: KernelsConfig, names: readonly string[], drop
       }
       for (const u of s.undecided) if (u.patch === name) pendingUndecided.push({ file: target, ...u });
     }
-    const out = rewritePatch(name, sp.text, parsed, simple, nextSimple);
+    const out = rewritePatch(name, sp.text, parsed, simpleBefore, simple);
     rewrite.status = out.status;
     rewrite.newText = out.text;
     if (out.left) rewrite.left = out.left;
     rewrites.push(rewrite);
-    tree = r.files;
-    simple = nextSimple;
+    for (const p of paths) {
+      const v = r.files.get(p);
+      if (v === undefined) tree.delete(p);
+      else tree.set(p, v);
+    }
   }
   // Name guards by where out/ shows them (the whole old series applied), not where they were mid-series.
   for (const p of pending) {
