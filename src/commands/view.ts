@@ -15,7 +15,7 @@ import type { Manifest } from '../core/manifest.js';
 import { exists, listTree, readTextIfExists, readTextSync, replaceDirAtomic } from '../io/fs.js';
 import { writeTreeFilesSync } from '../io/tree-writer.js';
 import type { Workspace } from '../io/workspace.js';
-import { openWorkspace, print, printJson } from './common.js';
+import { openWorkspace, print, printJson, progress, progressDone } from './common.js';
 import { applyInMemory } from './apply.js';
 
 /** A tree to look at: the series applied in memory (annotated), or a directory such as out/. */
@@ -168,11 +168,23 @@ would reject is an error (exit 2) naming FILE:LINE.`)
     .action(async (args: string[], opts: ViewOptions, cmd: Command) => {
       const ws = await openWorkspace(cmd);
       const kernel = findKernel(ws.config, opts.kernel);
-      const source = await loadTree(ws, { tree: opts.tree, drop: opts.drop });
-      const names = selectFiles(source.files, args, source.dir);
-      const views = viewFiles(source.files, names, ws.config, kernel);
       const version = formatKernelVersion(kernel.version);
-      if (opts.out !== undefined) await writeView(path.resolve(ws.root, opts.out), views, { kernel: kernel.name, source: source.describe });
+      let source: TreeSource;
+      let views: FileView[];
+      try {
+        // The steps on a terminal (not with --json), cleared before anything is printed.
+        progress(opts.tree !== undefined ? `reading ${opts.tree}` : `applying the series in memory (${ws.series.length} patches)`, opts.json);
+        source = await loadTree(ws, { tree: opts.tree, drop: opts.drop });
+        const names = selectFiles(source.files, args, source.dir);
+        progress(`viewing ${names.length} file${names.length === 1 ? '' : 's'} as ${kernel.name}`, opts.json);
+        views = viewFiles(source.files, names, ws.config, kernel);
+        if (opts.out !== undefined) {
+          progress(`writing ${views.length} file${views.length === 1 ? '' : 's'} to ${opts.out}`, opts.json);
+          await writeView(path.resolve(ws.root, opts.out), views, { kernel: kernel.name, source: source.describe });
+        }
+      } finally {
+        progressDone(opts.json);
+      }
       if (opts.json) {
         printJson({
           kernel: kernel.name,

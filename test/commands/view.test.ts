@@ -1,10 +1,10 @@
 // pvpatch view through the real CLI, on temp copies of the embedded sample; the sample's views
 // compared with Debian's unifdef once every function-like macro is replaced by its number.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
+import { CLI, copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
 
 const UNIFDEF = '/usr/bin/unifdef';
 
@@ -148,6 +148,17 @@ describe('pvpatch view', () => {
     expect(u.code).toBe(2);
     expect(u.stderr).toBe('pvpatch: blkfront/blkfront.c:248: unterminated #if\n');
     expect(u.stdout).toBe('');
+  });
+
+  // util-linux script(1) gives the CLI a terminal, as a maintainer's shell does.
+  it.skipIf(!existsSync('/usr/bin/script'))('shows its steps on a terminal, cleared before the report; none with --json', () => {
+    const onTty = (args: string): string => execFileSync('/usr/bin/script', ['-qec', `node ${CLI} view --kernel rhel4 ${args}`, '/dev/null'], { cwd: ws, encoding: 'utf8', input: '' });
+    const files = Object.keys(JSON.parse(pvpatch(['view', '--kernel', 'rhel4', '--json'], { cwd: ws }).stdout).files).length;
+    const shown = onTty('--out view-tty');
+    expect(shown).toContain(`\r\x1b[2Kapplying the series in memory (`);
+    expect(shown).toContain(`\r\x1b[2Kviewing ${files} files as rhel4\r\x1b[2Kwriting ${files} files to view-tty\r\x1b[2K${files} files as rhel4 `);
+    expect(onTty('--tree out --out view-tty')).toContain('\r\x1b[2Kreading out\r\x1b[2K');
+    expect(onTty('--json')).not.toContain('\x1b[2K');
   });
 
   it('has --help', () => {
