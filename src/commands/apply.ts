@@ -483,7 +483,7 @@ function applyTouched(
   emit(batch);
   // The cache entries go last to the writer thread: this thread, done, takes them from the end
   // while the writer finishes the tree (TreeWriter.help).
-  emit(stores.flatMap(([key, entry, content]) => entryFiles(ws.root, key, entry, content)), false);
+  emit(stores.flatMap(([key, , content]) => entryFiles(ws.root, key, content)), false);
   for (const [key, entry] of stores) plan?.used.set(key, entry);
   // Every touched file's result is kept: the tree can be recorded.
   const whole = plan !== undefined && [...plan.steps.keys()].every((f) => outs.has(f));

@@ -123,24 +123,24 @@ export function openCache(root: string): CacheView {
         for (const [key, entry] of Object.entries((parsed as { entries: Record<string, CacheEntry> }).entries ?? {})) index.set(key, entry);
       }
     } catch {
-      // Unreadable index: each entry is read from its own file.
+      // Unreadable index: its entries are not found (their files are applied again).
     }
   }
   return { root, names: new Set(names), index };
 }
 
 /**
- * The entry for `key`, if there is a complete one: its JSON file present (the index only saves
- * reading it) and, unless the file is deleted, its text file. A text damaged or removed after this
- * check fails its copy (DAMAGED), and the file is applied again.
+ * The entry for `key`, if there is a complete one: its JSON in the index (the entries the last
+ * apply used) or in a file of its own (an older apply's, see pruneCache) and, unless the file is
+ * deleted, its text file. A text damaged or removed after this check fails its copy (DAMAGED), and
+ * the file is applied again.
  */
 export function lookup(cache: CacheView, key: string): CacheHit | undefined {
-  if (!cache.names.has(`${key}.json`)) return undefined;
-  const dir = cacheDir(cache.root);
   let entry = cache.index.get(key);
   if (!entry) {
+    if (!cache.names.has(`${key}.json`)) return undefined;
     try {
-      entry = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')) as CacheEntry;
+      entry = JSON.parse(fs.readFileSync(path.join(cacheDir(cache.root), `${key}.json`), 'utf8')) as CacheEntry;
     } catch {
       return undefined;
     }
@@ -172,17 +172,14 @@ export function placeOutcomes(entry: CacheEntry, steps: readonly Place[]): Place
 }
 
 /**
- * The files of an entry (see Replace): the text, then the JSON, each written through a temp name.
- * Written in either order (two threads share them, see TreeWriter.help), a reader sees a whole
- * entry or none: lookup takes an entry only when both are there.
+ * The file of an entry (see Replace): its text, written through a temp name (none for a deleted
+ * file). Its JSON goes in the index (pruneCache), written once the tree is: until then, a reader
+ * has no entry (lookup needs both), so either thread may write the text (TreeWriter.help).
  */
-export function entryFiles(root: string, key: string, entry: CacheEntry, text: string | null): Array<[string, TreeContent]> {
-  const dir = cacheDir(root);
-  fs.mkdirSync(dir, { recursive: true });
-  const files: Array<[string, TreeContent]> = [];
-  if (text !== null) files.push([entryTextPath(root, key), { replace: text }]);
-  files.push([path.join(dir, `${key}.json`), { replace: JSON.stringify(entry) }]);
-  return files;
+export function entryFiles(root: string, key: string, text: string | null): Array<[string, TreeContent]> {
+  if (text === null) return [];
+  fs.mkdirSync(cacheDir(root), { recursive: true });
+  return [[entryTextPath(root, key), { replace: text }]];
 }
 
 /**
@@ -200,8 +197,11 @@ export function dropDamagedEntry(root: string, message: string): boolean {
 
 /**
  * Remember the entries this apply used (by key), and remove the entries no recent apply used (and
- * parts left by a process that died while writing one). The index of the used entries and the list
- * of recent applies are rewritten only when this apply used other entries than the last one.
+ * parts left by a process that died while writing one). The index holds the JSON of the entries this
+ * apply used (one file written, and read by the next apply, instead of one per entry); an entry of
+ * the last index that a recent apply used but this one did not gets its JSON in a file of its own,
+ * so that it stays whole once the new index replaces the old. The index and the list of recent
+ * applies are rewritten only when this apply used other entries than the last one.
  */
 export function pruneCache(cache: CacheView, used: ReadonlyMap<string, CacheEntry>): void {
   const dir = cacheDir(cache.root);
@@ -214,10 +214,14 @@ export function pruneCache(cache: CacheView, used: ReadonlyMap<string, CacheEntr
     recent = [];
   }
   const keys = [...used.keys()].sort();
-  const same = recent[0] !== undefined && recent[0].length === keys.length && recent[0].every((k, i) => k === keys[i]) && cache.index.size === keys.length;
+  const same = recent[0] !== undefined && recent[0].length === keys.length && recent[0].every((k, i) => k === keys[i]) && cache.index.size === keys.length && keys.every((k) => cache.index.has(k));
   if (same) return;
   recent = [keys, ...recent].slice(0, KEEP_RUNS);
   const keep = new Set(recent.flat());
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [key, entry] of cache.index) {
+    if (!used.has(key) && keep.has(key) && !cache.names.has(`${key}.json`)) replaceFileSync(path.join(dir, `${key}.json`), JSON.stringify(entry));
+  }
   let names: string[];
   try {
     names = fs.readdirSync(dir);

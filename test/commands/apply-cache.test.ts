@@ -8,8 +8,12 @@ import { copySampleWorkspace, pvpatch, readTree } from '../helpers/cli.js';
 
 const cacheDir = (root: string): string => path.join(root, '.pvpatch', 'cache', 'apply');
 
+/** The keys of the entries kept: the index's (the last apply's) and those with a JSON file of their own (older applies'). */
 async function entries(root: string): Promise<string[]> {
-  return (await fsp.readdir(cacheDir(root)).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).sort();
+  const names = await fsp.readdir(cacheDir(root)).catch(() => [] as string[]);
+  const index = names.includes('index.json') ? Object.keys((JSON.parse(await fsp.readFile(path.join(cacheDir(root), 'index.json'), 'utf8')) as { entries: Record<string, unknown> }).entries) : [];
+  const own = names.flatMap((n) => /^([0-9a-f]{64})\.json$/.exec(n)?.[1] ?? []);
+  return [...new Set([...index, ...own])].sort();
 }
 
 /** apply (cache used) and apply --no-cache into two trees: both the same, hunks and all; the cached run's JSON. */
@@ -70,6 +74,34 @@ describe('apply: the cache of per-file results', () => {
     expect(manifest.regions.flatMap((r) => r.branches.flatMap((b) => b.kernels))).not.toContain('sles9');
   }, 60_000);
 
+  it('keeps the JSON of the last apply\'s entries in its index, and an older apply\'s in files of their own', async () => {
+    const root = await copySampleWorkspace();
+    const run = (): { cache: { files: number; applied: number } } => {
+      const r = pvpatch(['apply', '--json', '--out', 'out'], { cwd: root });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { cache: { files: number; applied: number } };
+    };
+    const ownJson = async (): Promise<string[]> => (await fsp.readdir(cacheDir(root))).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
+    const cold = run();
+    expect(cold.cache.applied).toBeGreaterThan(5);
+    // One file per entry: its text; the JSON of all of them in the index.
+    expect(await ownJson()).toEqual([]);
+    const first = await entries(root);
+    expect(first.length).toBe(cold.cache.applied);
+    // A patch edited: the entries of the files it touches leave the index, into files of their own.
+    const edited = path.join(root, 'patches', 'blkfront', 'elevator-noop.patch');
+    const text = await fsp.readFile(edited, 'utf8');
+    await fsp.writeFile(edited, text.replace(/KERNEL_VERSION\(2,6,10\)/g, 'KERNEL_VERSION(2,6,11)'));
+    const changed = run().cache.applied;
+    expect(changed).toBeGreaterThan(0);
+    expect((await ownJson()).length).toBe(changed);
+    // The edit undone: every file is taken from the cache again, from the index or its own file.
+    await fsp.writeFile(edited, text);
+    const back = run();
+    expect(back.cache.applied).toBe(0);
+    expect(back.cache.files).toBe(first.length);
+  }, 60_000);
+
   it('applies again, and replaces, an entry whose text was damaged', async () => {
     const root = await copySampleWorkspace();
     expect(pvpatch(['apply', '--out', 'first'], { cwd: root }).code).toBe(0);
@@ -89,7 +121,10 @@ describe('apply: the cache of per-file results', () => {
     // Every patch of the series (by its text's sha256) is known, header-only ones with no files.
     expect(Object.keys(touches.touches).length).toBe((await fsp.readFile(path.join(root, 'patches', 'series'), 'utf8')).split('\n').filter(Boolean).length);
     const all = await entries(root);
-    await fsp.rm(path.join(cacheDir(root), all[0] as string));
+    // The first entry with a text: without it, the entry is not whole.
+    const names = await fsp.readdir(cacheDir(root));
+    const victim = all.find((k) => names.includes(`${k}.out`)) as string;
+    await fsp.rm(path.join(cacheDir(root), `${victim}.out`));
     await bothWays(root, 'gone');
     expect(await entries(root)).toEqual(all);
   }, 30_000);
